@@ -1,0 +1,61 @@
+# chatgate: `make run` serves the demo, `make test` runs every test.
+# Both set everything up on a fresh clone; nothing is installed by hand.
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# Python 3.12 (Django 6.1) when the machine has it, else python3 (Django 5.2 LTS).
+PYTHON ?= $(shell for p in python3.12 /root/.pyenv/versions/3.12.1/bin/python3.12; do \
+	$$p -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1 && { echo $$p; exit; }; \
+	done; echo python3)
+PG_URL ?= postgres://postgres@127.0.0.1:5432/chatgate?conn_max_age=60
+REDIS_URL ?= redis://127.0.0.1:6379/1
+
+.PHONY: run test setup lint check pytest test-services browser demo messages bench clean
+
+$(VENV)/.installed: pyproject.toml requirements.txt requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip 2>&1 | grep -v "is ignored" || true
+	$(PY) -m pip install --quiet -r requirements-test.txt -e . 2>&1 | grep -v "is ignored" || true
+	$(PY) -c "import django, rest_framework, chatgate" && touch $@
+
+setup: $(VENV)/.installed
+
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py chatgate_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) -m django makemigrations chatgate --check --dry-run
+	$(PY) manage.py check --fail-level WARNING
+
+browser:
+	@bash .ci/ensure-chromium
+
+services:
+	@bash .ci/ensure-services
+
+# Leg 1: the embedded default (SQLite + local-memory cache), browser tests included.
+# Leg 2: PostgreSQL + Redis; required when CI=true, skipped with a reason elsewhere.
+test: setup lint browser
+	$(PY) -m pytest -q
+	@if bash .ci/ensure-services; then \
+		echo "== PostgreSQL + Redis leg =="; \
+		DATABASE_URL='$(PG_URL)' CACHE_URL='$(REDIS_URL)' $(PY) -m pytest -q -m "not browser"; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL + Redis are required in CI and are not reachable"; exit 1; \
+	else \
+		echo "SKIPPED PostgreSQL + Redis leg: services not reachable on 127.0.0.1:5432/6379"; \
+	fi
+
+messages: setup
+	cd chatgate && ../$(PY) ../manage.py makemessages -l fr --no-location && ../$(PY) ../manage.py compilemessages -l fr
+
+bench: setup
+	$(PY) benchmarks/state.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info db.sqlite3
