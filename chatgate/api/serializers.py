@@ -1,0 +1,67 @@
+"""Serializers: read-only ones over the services' dataclasses, model ones for configuration."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from rest_framework import serializers
+
+
+class UTCDateTimeField(serializers.DateTimeField):
+    """An instant rendered in UTC with a ``Z``, whatever the site's TIME_ZONE."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=UTC, **kwargs)
+
+
+class FormFieldSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    type = serializers.CharField()
+    required = serializers.BooleanField()
+    choices = serializers.ListField(child=serializers.CharField())
+    help = serializers.CharField()
+    max_length = serializers.IntegerField(allow_null=True)
+
+
+class FormDefinitionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["offline", "contact"])
+    title = serializers.CharField()
+    greeting = serializers.CharField()
+    fields = FormFieldSerializer(many=True)
+    submit_label = serializers.CharField()
+    success_message = serializers.CharField()
+    department_choice = serializers.BooleanField()
+
+
+STATUSES = ["online", "away", "offline"]
+REASONS = ["open", "closed", "exception", "no_agents", "at_capacity", "forced_closed", "forced_open", "disabled"]
+
+
+class DepartmentStateSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=STATUSES)
+    reason = serializers.ChoiceField(choices=REASONS)
+    opens_at = UTCDateTimeField(allow_null=True)
+    closes_at = UTCDateTimeField(allow_null=True)
+
+
+class WidgetStateSerializer(serializers.Serializer):
+    """The state body of DESIGN.md section 3; times in ISO 8601 UTC."""
+
+    widget = serializers.CharField()
+    mode = serializers.ChoiceField(choices=["chat", "messaging"])
+    status = serializers.ChoiceField(choices=STATUSES)
+    reason = serializers.ChoiceField(choices=REASONS)
+    show = serializers.ChoiceField(choices=["chat", "offline_form", "contact_form", "messaging", "hidden"])
+    can_start_chat = serializers.BooleanField()
+    opens_at = UTCDateTimeField(allow_null=True)
+    closes_at = UTCDateTimeField(allow_null=True)
+    closing_soon = serializers.BooleanField()
+    valid_until = UTCDateTimeField(allow_null=True)
+    poll_after = serializers.IntegerField()
+    timezone = serializers.CharField()
+    departments = DepartmentStateSerializer(many=True)
+    form = FormDefinitionSerializer(allow_null=True)
+    texts = serializers.DictField(child=serializers.CharField(allow_blank=True))

@@ -1,0 +1,67 @@
+"""System checks. Ids: chatgate.E### for errors, chatgate.W### for warnings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Error, Warning, register
+from django.urls import NoReverseMatch, reverse
+
+from .conf import app_settings
+
+PER_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+@register()
+def check_time_zone_support(app_configs=None, **kwargs):
+    if settings.USE_TZ:
+        return []
+    return [
+        Error(
+            "USE_TZ is off: chatgate compares aware instants across time zones.",
+            hint="Set USE_TZ = True in your settings.",
+            id="chatgate.E001",
+        )
+    ]
+
+
+@register()
+def check_shared_cache(app_configs=None, **kwargs):
+    alias = app_settings.CACHE
+    if alias not in settings.CACHES:
+        return [
+            Error(
+                f"CHATGATE_CACHE names the cache {alias!r}, which CACHES does not define.",
+                hint="Add that alias to CACHES or set CHATGATE_CACHE to an existing one.",
+                id="chatgate.E002",
+            )
+        ]
+    backend = settings.CACHES[alias].get("BACKEND", "")
+    if settings.DEBUG or backend not in PER_PROCESS_CACHES:
+        return []
+    return [
+        Warning(
+            f"The cache {alias!r} ({backend.rsplit('.', 1)[-1]}) is private to each process: "
+            "agents' presence set in one web process is not seen by the others.",
+            hint="Use a shared cache such as Redis (django.core.cache.backends.redis.RedisCache).",
+            id="chatgate.W001",
+        )
+    ]
+
+
+@register()
+def check_urls_included(app_configs=None, **kwargs):
+    try:
+        reverse("chatgate:widget-state", kwargs={"slug": "check"})
+    except NoReverseMatch:
+        return [
+            Warning(
+                "chatgate's URLs are not included: the widget cannot reach its API.",
+                hint='Add path("chatgate/", include("chatgate.urls")) to your URLconf.',
+                id="chatgate.W002",
+            )
+        ]
+    return []
+

@@ -1,0 +1,434 @@
+"""Configuration (schedules, departments, agents, widgets, forms) and records (tickets)."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from timezone_field import TimeZoneField
+
+from .availability import OpeningHours, Range, check_day
+
+WEEKDAY_CHOICES = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
+def parse_ranges(value) -> list[Range]:
+    """``[{"opens": "09:00", "closes": "12:00"}, ...]`` as engine ranges; ValidationError if not."""
+    if not isinstance(value, list):
+        raise ValidationError(_("Ranges must be a list of opening and closing times."))
+    ranges = []
+    for item in value:
+        try:
+            ranges.append(Range(time.fromisoformat(item["opens"]), time.fromisoformat(item["closes"])))
+        except (TypeError, KeyError, ValueError):
+            raise ValidationError(
+                _("%(item)s is not a range like {'opens': '09:00', 'closes': '12:00'}."),
+                params={"item": item},
+            ) from None
+    return ranges
+
+
+def day_error(ranges: list[Range], label: str) -> ValidationError | None:
+    """The staff-readable error when ranges of one day overlap, else None."""
+    try:
+        check_day(ranges, label=str(label))
+    except ValueError as error:
+        return ValidationError(_("Opening hours overlap: %(error)s.") % {"error": error})
+    return None
+
+
+class Schedule(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    timezone = TimeZoneField(
+        _("time zone"),
+        default="UTC",
+        help_text=_("The IANA time zone the hours are read in, e.g. Europe/Paris."),
+    )
+
+    class Meta:
+        verbose_name = _("schedule")
+        verbose_name_plural = _("schedules")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def to_hours(self) -> OpeningHours:
+        """The engine's view of this schedule (uses prefetched ranges and exceptions)."""
+        weekly: dict[int, list[Range]] = {}
+        for row in self.weekly_ranges.all():
+            weekly.setdefault(row.weekday, []).append(row.as_range())
+        dated, yearly = {}, {}
+        for exception in self.exceptions.all():
+            ranges = parse_ranges(exception.ranges)
+            if exception.yearly:
+                yearly[(exception.date.month, exception.date.day)] = ranges
+            else:
+                dated[exception.date] = ranges
+        return OpeningHours(str(self.timezone), weekly=weekly, exceptions=dated, yearly=yearly)
+
+
+class WeeklyRange(models.Model):
+    schedule = models.ForeignKey(
+        Schedule, on_delete=models.CASCADE, related_name="weekly_ranges", verbose_name=_("schedule")
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=WEEKDAY_CHOICES)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(
+        _("closes"),
+        help_text=_("A closing time at or before the opening time ends the next day; 00:00-00:00 is 24 hours."),
+    )
+
+    class Meta:
+        verbose_name = _("weekly range")
+        verbose_name_plural = _("weekly ranges")
+        ordering = ["weekday", "opens"]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+    def as_range(self) -> Range:
+        return Range(self.opens, self.closes)
+
+    def clean(self) -> None:
+        for name in ("opens", "closes"):
+            value = getattr(self, name)
+            if value and (value.second or value.microsecond):
+                raise ValidationError({name: _("Use whole minutes, such as 09:00.")})
+
+
+class ScheduleException(models.Model):
+    schedule = models.ForeignKey(
+        Schedule, on_delete=models.CASCADE, related_name="exceptions", verbose_name=_("schedule")
+    )
+    date = models.DateField(_("date"))
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    yearly = models.BooleanField(_("every year"), default=False, help_text=_("Repeat on this day every year."))
+    ranges = models.JSONField(
+        _("opening hours"),
+        default=list,
+        blank=True,
+        help_text=_("Hours of this date instead of the weekday's; none means closed all day."),
+    )
+
+    class Meta:
+        verbose_name = _("exception")
+        verbose_name_plural = _("exceptions")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "date"], name="chatgate_exception_unique_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.label}".strip()
+
+    def clean(self) -> None:
+        error = day_error(parse_ranges(self.ranges), self.date)
+        if error:
+            raise ValidationError({"ranges": error})
+
+
+class Department(models.Model):
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    schedule = models.ForeignKey(
+        Schedule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="departments",
+        verbose_name=_("schedule"),
+        help_text=_("Leave empty to use the widget's schedule."),
+    )
+    email = models.EmailField(_("email"), blank=True, help_text=_("Where this team's tickets are sent."))
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agent(models.Model):
+    class Status(models.TextChoices):
+        ONLINE = "online", _("Online")
+        AWAY = "away", _("Away")
+        INVISIBLE = "invisible", _("Invisible")
+        OFFLINE = "offline", _("Offline")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chatgate_agent", verbose_name=_("user")
+    )
+    display_name = models.CharField(_("display name"), max_length=100)
+    departments = models.ManyToManyField(Department, blank=True, related_name="agents", verbose_name=_("departments"))
+    max_chats = models.PositiveSmallIntegerField(
+        _("maximum chats"),
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text=_("At this many active chats the agent takes no new one."),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OFFLINE)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Form(models.Model):
+    class Kind(models.TextChoices):
+        OFFLINE = "offline", _("Offline form")
+        CONTACT = "contact", _("Contact form")
+
+    name = models.CharField(_("name"), max_length=100, help_text=_("For staff only."))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    title = models.CharField(_("title"), max_length=200)
+    greeting = models.TextField(_("greeting"), blank=True)
+    submit_label = models.CharField(_("submit button"), max_length=60, default=_("Send"))
+    success_message = models.TextField(_("success message"), default=_("Thank you, we will get back to you."))
+    department_choice = models.BooleanField(
+        _("offer a department choice"),
+        default=False,
+        help_text=_("Let visitors pick a department; offline departments are labelled as such."),
+    )
+
+    class Meta:
+        verbose_name = _("form")
+        verbose_name_plural = _("forms")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FormField(models.Model):
+    class Type(models.TextChoices):
+        TEXT = "text", _("Text")
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
+        TEXTAREA = "textarea", _("Long text")
+        SELECT = "select", _("Choice")
+        CHECKBOX = "checkbox", _("Checkbox")
+        NUMBER = "number", _("Number")
+        DATE = "date", _("Date")
+
+    form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="fields", verbose_name=_("form"))
+    name = models.CharField(
+        _("name"),
+        max_length=50,
+        validators=[RegexValidator(r"^[a-z][a-z0-9_]*$", _("Use lower-case letters, digits and _."))],
+        help_text=_("The key the value is stored under, e.g. order_number."),
+    )
+    label = models.CharField(_("label"), max_length=200)
+    type = models.CharField(_("type"), max_length=10, choices=Type.choices, default=Type.TEXT)
+    required = models.BooleanField(_("required"), default=False)
+    choices = models.TextField(_("choices"), blank=True, help_text=_("For a choice field: one option per line."))
+    help = models.CharField(_("help text"), max_length=300, blank=True)
+    max_length = models.PositiveIntegerField(
+        _("maximum length"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("form field")
+        verbose_name_plural = _("form fields")
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["form", "name"], name="chatgate_field_unique_name")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def choice_list(self) -> tuple[str, ...]:
+        return tuple(line.strip() for line in self.choices.splitlines() if line.strip())
+
+    def clean(self) -> None:
+        if self.type == self.Type.SELECT and not self.choice_list:
+            raise ValidationError({"choices": _("A choice field needs at least one option.")})
+
+
+class Widget(models.Model):
+    class Mode(models.TextChoices):
+        CHAT = "chat", _("Live chat")
+        MESSAGING = "messaging", _("Messaging")
+
+    class WhenOffline(models.TextChoices):
+        OFFLINE_FORM = "offline_form", _("Show the offline form")
+        CONTACT_FORM = "contact_form", _("Show the contact form")
+        HIDE = "hide", _("Hide the widget")
+
+    class Force(models.TextChoices):
+        OPEN = "open", _("Force open")
+        CLOSED = "closed", _("Force closed")
+
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    active = models.BooleanField(_("active"), default=True)
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.CHAT)
+    schedule = models.ForeignKey(
+        Schedule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="widgets",
+        verbose_name=_("schedule"),
+        help_text=_("Leave empty for no restriction by hours."),
+    )
+    departments = models.ManyToManyField(
+        Department,
+        blank=True,
+        related_name="widgets",
+        verbose_name=_("departments"),
+        help_text=_("Departments offered; none offers every active department."),
+    )
+    when_offline = models.CharField(
+        _("when nobody can answer"), max_length=15, choices=WhenOffline.choices, default=WhenOffline.OFFLINE_FORM
+    )
+    away_accepts_chats = models.BooleanField(
+        _("away agents accept chats"), default=True, help_text=_("Agents set to away still take new chats.")
+    )
+    closing_soon_minutes = models.PositiveSmallIntegerField(_("closing-soon notice (minutes)"), default=15)
+    force = models.CharField(
+        _("manual override"),
+        max_length=10,
+        choices=Force.choices,
+        null=True,
+        blank=True,
+        help_text=_("Beats the schedules; forcing open does not invent agents."),
+    )
+    force_until = models.DateTimeField(
+        _("override until"), null=True, blank=True, help_text=_("Leave empty to keep the override until removed.")
+    )
+    offline_form = models.ForeignKey(
+        Form,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": Form.Kind.OFFLINE},
+        verbose_name=_("offline form"),
+    )
+    contact_form = models.ForeignKey(
+        Form,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": Form.Kind.CONTACT},
+        verbose_name=_("contact form"),
+    )
+    email = models.EmailField(_("email"), blank=True, help_text=_("Tickets go here when their department has none."))
+    greeting = models.CharField(_("greeting"), max_length=300, blank=True)
+    closing_soon_text = models.CharField(
+        _("closing-soon notice"), max_length=300, blank=True, default=_("We are closing soon.")
+    )
+    away_reply = models.TextField(
+        _("automatic reply when nobody is available"),
+        blank=True,
+        default=_("No one is available right now."),
+        help_text=_("Messaging mode: sent once per closed period. Leave blank for no reply."),
+    )
+
+    class Meta:
+        verbose_name = _("widget")
+        verbose_name_plural = _("widgets")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        if self.force_until and not self.force:
+            errors["force_until"] = _("An end time needs a manual override.")
+        if self.offline_form_id and self.offline_form.kind != Form.Kind.OFFLINE:
+            errors["offline_form"] = _("Choose a form of the kind 'Offline form'.")
+        if self.contact_form_id and self.contact_form.kind != Form.Kind.CONTACT:
+            errors["contact_form"] = _("Choose a form of the kind 'Contact form'.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def texts(self) -> dict[str, str]:
+        return {"greeting": self.greeting, "closing_soon": self.closing_soon_text, "away_reply": self.away_reply}
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        SOLVED = "solved", _("Solved")
+
+    widget = models.ForeignKey(
+        Widget, on_delete=models.SET_NULL, null=True, related_name="tickets", verbose_name=_("widget")
+    )
+    form = models.ForeignKey(Form, on_delete=models.SET_NULL, null=True, related_name="tickets", verbose_name=_("form"))
+    form_kind = models.CharField(_("form kind"), max_length=10, choices=Form.Kind.choices)
+    department = models.ForeignKey(
+        Department, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets", verbose_name=_("department")
+    )
+    fields = models.JSONField(_("fields"), default=list, help_text=_("What the visitor sent: name, label, value."))
+    email = models.EmailField(_("visitor email"), blank=True)
+    page_url = models.URLField(_("page"), max_length=2000, blank=True)
+    language = models.CharField(_("language"), max_length=35, blank=True)
+    visitor_timezone = models.CharField(_("visitor time zone"), max_length=63, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+    notify_attempts = models.PositiveSmallIntegerField(_("notification attempts"), default=0)
+    notify_error = models.TextField(_("last notification error"), blank=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return _("Ticket #%(id)s") % {"id": self.pk}
+
+
+class Conversation(models.Model):
+    """A chat; for now it records who is busy, which decides agents' capacity."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
+
+    widget = models.ForeignKey(Widget, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("widget"))
+    department = models.ForeignKey(
+        Department, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("department")
+    )
+    agent = models.ForeignKey(
+        Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations", verbose_name=_("agent")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return _("Conversation #%(id)s") % {"id": self.pk}

@@ -1,0 +1,70 @@
+"""Agent presence: explicit status and heartbeats in the cache, status also saved in the DB.
+
+The cache (Redis in production) is shared by every web process, so an agent's
+heartbeat reaches all of them. The database keeps the explicit status, which
+is what counts when the cache has lost the entry.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.core.cache import caches
+from django.db import transaction
+from . import clock
+
+from .availability import STATUSES, AgentSnapshot
+from .conf import app_settings
+from .models import Agent
+from .signals import status_changed
+
+
+def _cache():
+    return caches[app_settings.CACHE]
+
+
+def _key(agent_id: int) -> str:
+    return f"chatgate:presence:{agent_id}"
+
+
+def set_status(agent: Agent, status: str, *, at: datetime | None = None) -> None:
+    """Set an explicit status; it counts as a heartbeat. Saved in the cache and the DB."""
+    if status not in STATUSES:
+        raise ValueError(f"unknown agent status {status!r}; expected one of {STATUSES}")
+    at = at or clock.now()
+    previous = agent.status
+    _cache().set(_key(agent.pk), {"status": status, "seen": at.timestamp()}, timeout=None)
+    Agent.objects.filter(pk=agent.pk).update(status=status, status_changed_at=at)
+    agent.status, agent.status_changed_at = status, at
+    if previous != status:
+        transaction.on_commit(
+            lambda: status_changed.send(sender=Agent, agent=agent, status=status, previous=previous)
+        )
+
+
+def heartbeat(agent: Agent, *, at: datetime | None = None) -> None:
+    """Record that the agent's client is alive; keeps ``online``/``away`` from expiring."""
+    at = at or clock.now()
+    entry = _cache().get(_key(agent.pk)) or {"status": agent.status}
+    entry["seen"] = at.timestamp()
+    _cache().set(_key(agent.pk), entry, timeout=None)
+
+
+def read(agents: list[Agent]) -> dict[int, tuple[str, datetime | None]]:
+    """``{agent id: (status, last seen)}`` in one cache round trip, the DB filling gaps."""
+    entries = _cache().get_many([_key(a.pk) for a in agents])
+    result = {}
+    for agent in agents:
+        entry = entries.get(_key(agent.pk))
+        if entry:
+            result[agent.pk] = (entry["status"], datetime.fromtimestamp(entry["seen"], UTC))
+        else:
+            result[agent.pk] = (agent.status, agent.status_changed_at)
+    return result
+
+
+def snapshot(agent: Agent, *, active_chats: int = 0) -> AgentSnapshot:
+    """One agent as the engine sees it (reads the cache)."""
+    status, seen = read([agent])[agent.pk]
+    slugs = frozenset(d.slug for d in agent.departments.all())
+    return AgentSnapshot(agent.pk, status, seen, active_chats, agent.max_chats, slugs)

@@ -1,0 +1,28 @@
+"""Signal receivers: any configuration change invalidates the cached snapshots."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from . import models, services
+
+CONFIGURATION = (
+    models.Schedule,
+    models.WeeklyRange,
+    models.ScheduleException,
+    models.Department,
+    models.Widget,
+    models.Form,
+    models.FormField,
+)
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def configuration_changed(sender, **kwargs) -> None:
+    if sender in CONFIGURATION:
+        services.bump_config_version()
+
+
+@receiver(m2m_changed, sender=models.Widget.departments.through)
+def offered_departments_changed(sender, **kwargs) -> None:
+    services.bump_config_version()

@@ -1,0 +1,211 @@
+"""The one bridge between the database, the cache and the availability engine.
+
+Views, serializers, template tags, admin pages and commands call these
+functions; none of them computes availability itself. The configuration
+snapshot of a widget is loaded in a fixed number of queries and cached under a
+version that every configuration change bumps; presence is always read fresh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db.models import Count, Prefetch, Q
+
+
+from . import clock, presence
+from .availability import (
+    AgentSnapshot,
+    DepartmentConfig,
+    FormDefinition,
+    FormFieldDefinition,
+    OpeningHours,
+    WidgetConfig,
+    WidgetState,
+    resolve,
+)
+from .conf import app_settings
+from .models import Agent, Conversation, Department, Form, Schedule, Widget
+
+VERSION_KEY = "chatgate:config-version"
+SCHEDULE_PREFETCH = ("schedule__weekly_ranges", "schedule__exceptions")
+
+
+def _cache():
+    return caches[app_settings.CACHE]
+
+
+def bump_config_version() -> None:
+    """Invalidate every cached configuration snapshot (called on any configuration change)."""
+    cache = _cache()
+    cache.add(VERSION_KEY, 0, timeout=None)
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # evicted between add and incr
+        cache.set(VERSION_KEY, 1, timeout=None)
+
+
+def widget_state(widget: Widget | str, *, at: datetime | None = None) -> WidgetState:
+    """The state of ``widget`` (an instance or a slug) at ``at`` (default: now).
+
+    Raises ``Widget.DoesNotExist`` for an unknown slug.
+    """
+    at = at or clock.now()
+    config = widget_config(widget if isinstance(widget, str) else widget.slug)
+    return resolve(config, agent_snapshots(), at, presence_timeout=presence_timeout())
+
+
+def presence_timeout() -> timedelta:
+    return timedelta(seconds=app_settings.PRESENCE_TIMEOUT)
+
+
+def widget_config(slug: str) -> WidgetConfig:
+    """The engine's snapshot of a widget's configuration, from the cache or the database."""
+    cache = _cache()
+    key = f"chatgate:config:{slug}:{cache.get(VERSION_KEY, 0)}"
+    config = cache.get(key)
+    if config is None:
+        config = load_widget_config(slug)
+        cache.set(key, config, timeout=app_settings.SNAPSHOT_TIMEOUT)
+    return config
+
+
+def load_widget_config(slug: str) -> WidgetConfig:
+    """Build the snapshot in a fixed number of queries, whatever the number of departments."""
+    departments = Department.objects.select_related("schedule").prefetch_related(*SCHEDULE_PREFETCH)
+    widget = (
+        Widget.objects.select_related("schedule", "offline_form", "contact_form")
+        .prefetch_related(
+            *SCHEDULE_PREFETCH,
+            "offline_form__fields",
+            "contact_form__fields",
+            Prefetch("departments", queryset=departments),
+        )
+        .get(slug=slug)
+    )
+    offered = list(widget.departments.all()) or list(departments.filter(active=True))
+    return WidgetConfig(
+        slug=widget.slug,
+        mode=widget.mode,
+        hours=_hours(widget.schedule),
+        departments=tuple(_department(d) for d in offered),
+        when_offline=widget.when_offline,
+        away_accepts_chats=widget.away_accepts_chats,
+        closing_soon_minutes=widget.closing_soon_minutes,
+        force=widget.force or None,
+        force_until=widget.force_until,
+        offline_form=form_definition(widget.offline_form),
+        contact_form=form_definition(widget.contact_form),
+        active=widget.active,
+        timezone=_zone_name(widget, offered),
+        poll_after=app_settings.POLL_SECONDS,
+        texts=widget.texts,
+    )
+
+
+def _hours(schedule: Schedule | None) -> OpeningHours | None:
+    return schedule.to_hours() if schedule is not None else None
+
+
+def _department(department: Department) -> DepartmentConfig:
+    return DepartmentConfig(department.slug, department.name, _hours(department.schedule), department.active)
+
+
+def _zone_name(widget: Widget, departments: list[Department]) -> str:
+    schedules = [widget.schedule] + [d.schedule for d in departments]
+    return next((str(s.timezone) for s in schedules if s is not None), settings.TIME_ZONE)
+
+
+def form_definition(form: Form | None) -> FormDefinition | None:
+    """A form as the widget renders it; ``None`` when missing or disabled."""
+    if form is None or not form.enabled:
+        return None
+    fields = tuple(
+        FormFieldDefinition(f.name, f.label, f.type, f.required, f.choice_list, f.help, f.max_length)
+        for f in form.fields.all()
+    )
+    return FormDefinition(
+        kind=form.kind,
+        title=form.title,
+        greeting=form.greeting,
+        fields=fields,
+        submit_label=form.submit_label,
+        success_message=form.success_message,
+        id=form.pk,
+        department_choice=form.department_choice,
+    )
+
+
+def agent_snapshots() -> tuple[AgentSnapshot, ...]:
+    """Agents whose explicit status may count, with load and presence: two queries, one cache read."""
+    active = Count("conversations", filter=Q(conversations__status=Conversation.Status.ACTIVE))
+    agents = list(
+        Agent.objects.filter(status__in=[Agent.Status.ONLINE, Agent.Status.AWAY])
+        .annotate(active_chats=active)
+        .prefetch_related(Prefetch("departments", queryset=Department.objects.only("id", "slug")))
+    )
+    seen = presence.read(agents)
+    return tuple(
+        AgentSnapshot(
+            a.pk,
+            seen[a.pk][0],
+            seen[a.pk][1],
+            a.active_chats,
+            a.max_chats,
+            frozenset(d.slug for d in a.departments.all()),
+        )
+        for a in agents
+    )
+
+
+def all_widget_states(*, at: datetime | None = None) -> list[tuple[Widget, WidgetState]]:
+    """Every widget with its state, for the status board and ``chatgate_status``."""
+    at = at or clock.now()
+    return [(w, widget_state(w.slug, at=at)) for w in Widget.objects.order_by("name")]
+
+
+@dataclass(frozen=True)
+class DayPreview:
+    """One local day of a schedule for the admin picture: open segments in percent of the day."""
+
+    day: date
+    segments: tuple[tuple[float, float, str], ...]  # (left %, width %, "09:00-12:00")
+    exception: str | None
+
+
+def week_preview(schedule: Schedule, *, at: datetime | None = None, days: int = 7) -> list[DayPreview]:
+    """The next ``days`` local days of ``schedule`` from ``at``, in its own zone."""
+    at = at or clock.now()
+    hours = schedule.to_hours()
+    zone = hours.zone
+    first = at.astimezone(zone).date()
+    result = []
+    for n in range(days):
+        day = first + timedelta(days=n)
+        start = datetime.combine(day, datetime.min.time(), zone)
+        end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
+        length = (end - start).total_seconds()
+        segments = tuple(
+            (
+                round((a - start).total_seconds() / length * 100, 2),
+                round((b - a).total_seconds() / length * 100, 2),
+                f"{a.astimezone(zone):%H:%M}-{b.astimezone(zone):%H:%M}",
+            )
+            for a, b in hours.periods(start, end)
+        )
+        label = _exception_label(schedule, day) if hours.exception_for(day) is not None else None
+        result.append(DayPreview(day, segments, label))
+    return result
+
+
+def _exception_label(schedule: Schedule, day: date) -> str:
+    """The label of the exception that governs ``day`` (a dated one wins over a yearly one)."""
+    exceptions = sorted(schedule.exceptions.all(), key=lambda e: e.yearly)
+    for exception in exceptions:
+        same_day = (exception.date.month, exception.date.day) == (day.month, day.day)
+        if exception.date == day or (exception.yearly and same_day):
+            return exception.label or exception.date.isoformat()
+    return ""

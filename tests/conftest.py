@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.core.cache import caches
+
+from tests import clock
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_and_clock():
+    for alias in ("default",):
+        caches[alias].clear()
+    yield
+    clock.set_now(None)
+    caches["default"].clear()
+
+
+@pytest.fixture
+def frozen(settings):
+    """Freeze the clock the views and services read: ``frozen(at)``."""
+    settings.CHATGATE_CLOCK = "tests.clock.now"
+    return clock.set_now
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests need Debian's Chromium: required in CI, skipped with a reason elsewhere."""
+    if shutil.which("chromium") or os.path.exists(CHROMIUM) or os.environ.get("CI") == "true":
+        return
+    skip = pytest.mark.skip(reason="Chromium not installed (apt-get install chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}

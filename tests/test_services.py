@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from chatgate import presence, services
+from chatgate.models import Agent, Conversation, Form, ScheduleException, Widget
+from tests.factories import (
+    AgentFactory,
+    DepartmentFactory,
+    FormFactory,
+    FormFieldFactory,
+    ScheduleFactory,
+    WidgetFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+MONDAY_11_PARIS = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+WEEKDAYS_9_17 = {d: [("09:00", "17:00")] for d in range(5)}
+
+
+def online(agent, at=MONDAY_11_PARIS):
+    presence.set_status(agent, "online", at=at)
+    return agent
+
+
+def build(departments: int):
+    schedule = ScheduleFactory(weekly={0: [("09:00", "12:00"), ("13:00", "17:00")]})
+    ScheduleException.objects.create(schedule=schedule, date=date(2026, 12, 25), label="Christmas")
+    teams = [DepartmentFactory(schedule=ScheduleFactory(weekly=WEEKDAYS_9_17)) for _ in range(departments)]
+    for team in teams:
+        online(AgentFactory(departments=[team]))
+    form = FormFactory()
+    FormFieldFactory(form=form, name="email", type="email")
+    return WidgetFactory(slug="shop", schedule=schedule, departments=teams, offline_form=form)
+
+
+def count_queries(slug: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        services.load_widget_config(slug)
+        services.agent_snapshots()
+    return len(queries)
+
+
+def test_snapshot_query_count_does_not_grow_with_departments():
+    build(1)
+    one = count_queries("shop")
+    Widget.objects.all().delete()
+    build(50)
+    fifty = count_queries("shop")
+    assert one == fifty
+    assert one <= 12
+
+
+def test_cached_state_needs_only_the_agent_queries():
+    build(3)
+    services.widget_state("shop", at=MONDAY_11_PARIS)
+    with CaptureQueriesContext(connection) as queries:
+        state = services.widget_state("shop", at=MONDAY_11_PARIS)
+    assert len(queries) == 2  # agents with load, their departments
+    assert state.status == "online"
+
+
+def test_configuration_change_invalidates_the_cached_snapshot():
+    widget = build(1)
+    assert services.widget_state("shop", at=MONDAY_11_PARIS).mode == "chat"
+    widget.mode = Widget.Mode.MESSAGING
+    widget.save()
+    assert services.widget_state("shop", at=MONDAY_11_PARIS).mode == "messaging"
+    widget.departments.clear()
+    assert len(services.widget_state("shop", at=MONDAY_11_PARIS).departments) == 1  # all active ones
+
+
+def test_widget_state_end_to_end_from_the_database():
+    build(2)
+    state = services.widget_state("shop", at=MONDAY_11_PARIS)
+    assert (state.status, state.reason, state.show, state.timezone) == ("online", "open", "chat", "Europe/Paris")
+    assert state.closes_at == datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+    lunch_at = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # 12:30 in Paris
+    for agent in Agent.objects.all():
+        online(agent, at=lunch_at)
+    lunch = services.widget_state("shop", at=lunch_at)
+    assert lunch.status == "online"  # departments have their own 9-17 schedules
+
+
+def test_departments_without_schedule_use_the_widgets_and_christmas_closes():
+    schedule = ScheduleFactory(weekly=WEEKDAYS_9_17)
+    ScheduleException.objects.create(schedule=schedule, date=date(2026, 12, 25), label="Christmas", yearly=True)
+    team = DepartmentFactory()
+    WidgetFactory(slug="shop", schedule=schedule, departments=[team], offline_form=FormFactory())
+    christmas = datetime(2026, 12, 25, 10, 0, tzinfo=UTC)
+    online(AgentFactory(departments=[team]), at=christmas)
+    state = services.widget_state("shop", at=christmas)
+    assert (state.status, state.reason, state.show) == ("offline", "exception", "offline_form")
+    assert state.form.title == "Leave us a message"
+
+
+def test_capacity_counts_active_conversations():
+    widget = build(1)
+    agent = Agent.objects.get()
+    agent.max_chats = 1
+    agent.save()
+    Conversation.objects.create(widget=widget, agent=agent)
+    state = services.widget_state("shop", at=MONDAY_11_PARIS)
+    assert (state.status, state.reason) == ("offline", "at_capacity")
+    Conversation.objects.update(status=Conversation.Status.ENDED)
+    assert services.widget_state("shop", at=MONDAY_11_PARIS).status == "online"
+
+
+def test_disabled_form_hides_the_widget():
+    build(1)
+    Form.objects.update(enabled=False)
+    services.bump_config_version()
+    state = services.widget_state("shop", at=datetime(2026, 11, 23, 20, 0, tzinfo=UTC))
+    assert (state.show, state.form) == ("hidden", None)
+
+
+def test_unknown_widget_raises_does_not_exist():
+    with pytest.raises(Widget.DoesNotExist):
+        services.widget_state("nope", at=MONDAY_11_PARIS)
+
+
+def test_week_preview_marks_exceptions_in_the_schedule_zone():
+    schedule = ScheduleFactory(timezone="America/New_York", weekly={0: [("09:00", "12:00"), ("13:00", "17:00")]})
+    ScheduleException.objects.create(schedule=schedule, date=date(2026, 11, 26), label="Thanksgiving")
+    days = services.week_preview(schedule, at=datetime(2026, 11, 23, 6, 0, tzinfo=UTC))  # Mon 01:00 NY
+    assert [d.day for d in days][:2] == [date(2026, 11, 23), date(2026, 11, 24)]
+    assert [s[2] for s in days[0].segments] == ["09:00-12:00", "13:00-17:00"]
+    assert days[0].segments[0][:2] == (37.5, 12.5)
+    assert days[3].exception == "Thanksgiving"
+    assert days[1].exception is None and days[1].segments == ()
