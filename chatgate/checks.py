@@ -64,4 +64,3 @@ def check_urls_included(app_configs=None, **kwargs):
             )
         ]
     return []
-

@@ -31,7 +31,9 @@ def parse_ranges(value) -> list[Range]:
     ranges = []
     for item in value:
         try:
-            ranges.append(Range(time.fromisoformat(item["opens"]), time.fromisoformat(item["closes"])))
+            ranges.append(
+                Range(time.fromisoformat(item["opens"]), time.fromisoformat(item["closes"]))
+            )
         except (TypeError, KeyError, ValueError):
             raise ValidationError(
                 _("%(item)s is not a range like {'opens': '09:00', 'closes': '12:00'}."),
@@ -88,7 +90,9 @@ class WeeklyRange(models.Model):
     opens = models.TimeField(_("opens"))
     closes = models.TimeField(
         _("closes"),
-        help_text=_("A closing time at or before the opening time ends the next day; 00:00-00:00 is 24 hours."),
+        help_text=_(
+            "A closing time at or before the opening time ends the next day; 00:00-00:00 is 24 hours."
+        ),
     )
 
     class Meta:
@@ -115,7 +119,9 @@ class ScheduleException(models.Model):
     )
     date = models.DateField(_("date"))
     label = models.CharField(_("label"), max_length=100, blank=True)
-    yearly = models.BooleanField(_("every year"), default=False, help_text=_("Repeat on this day every year."))
+    yearly = models.BooleanField(
+        _("every year"), default=False, help_text=_("Repeat on this day every year.")
+    )
     ranges = models.JSONField(
         _("opening hours"),
         default=list,
@@ -128,7 +134,9 @@ class ScheduleException(models.Model):
         verbose_name_plural = _("exceptions")
         ordering = ["date"]
         constraints = [
-            models.UniqueConstraint(fields=["schedule", "date"], name="chatgate_exception_unique_date")
+            models.UniqueConstraint(
+                fields=["schedule", "date"], name="chatgate_exception_unique_date"
+            )
         ]
 
     def __str__(self) -> str:
@@ -152,7 +160,9 @@ class Department(models.Model):
         verbose_name=_("schedule"),
         help_text=_("Leave empty to use the widget's schedule."),
     )
-    email = models.EmailField(_("email"), blank=True, help_text=_("Where this team's tickets are sent."))
+    email = models.EmailField(
+        _("email"), blank=True, help_text=_("Where this team's tickets are sent.")
+    )
     active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -173,18 +183,27 @@ class Agent(models.Model):
         OFFLINE = "offline", _("Offline")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chatgate_agent", verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="chatgate_agent",
+        verbose_name=_("user"),
     )
     display_name = models.CharField(_("display name"), max_length=100)
-    departments = models.ManyToManyField(Department, blank=True, related_name="agents", verbose_name=_("departments"))
+    departments = models.ManyToManyField(
+        Department, blank=True, related_name="agents", verbose_name=_("departments")
+    )
     max_chats = models.PositiveSmallIntegerField(
         _("maximum chats"),
         default=3,
         validators=[MinValueValidator(1)],
         help_text=_("At this many active chats the agent takes no new one."),
     )
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OFFLINE)
-    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OFFLINE
+    )
+    status_changed_at = models.DateTimeField(
+        _("status changed at"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("agent")
@@ -206,7 +225,9 @@ class Form(models.Model):
     title = models.CharField(_("title"), max_length=200)
     greeting = models.TextField(_("greeting"), blank=True)
     submit_label = models.CharField(_("submit button"), max_length=60, default=_("Send"))
-    success_message = models.TextField(_("success message"), default=_("Thank you, we will get back to you."))
+    success_message = models.TextField(
+        _("success message"), default=_("Thank you, we will get back to you.")
+    )
     department_choice = models.BooleanField(
         _("offer a department choice"),
         default=False,
@@ -233,17 +254,23 @@ class FormField(models.Model):
         NUMBER = "number", _("Number")
         DATE = "date", _("Date")
 
-    form = models.ForeignKey(Form, on_delete=models.CASCADE, related_name="fields", verbose_name=_("form"))
+    form = models.ForeignKey(
+        Form, on_delete=models.CASCADE, related_name="fields", verbose_name=_("form")
+    )
     name = models.CharField(
         _("name"),
         max_length=50,
-        validators=[RegexValidator(r"^[a-z][a-z0-9_]*$", _("Use lower-case letters, digits and _."))],
+        validators=[
+            RegexValidator(r"^[a-z][a-z0-9_]*$", _("Use lower-case letters, digits and _."))
+        ],
         help_text=_("The key the value is stored under, e.g. order_number."),
     )
     label = models.CharField(_("label"), max_length=200)
     type = models.CharField(_("type"), max_length=10, choices=Type.choices, default=Type.TEXT)
     required = models.BooleanField(_("required"), default=False)
-    choices = models.TextField(_("choices"), blank=True, help_text=_("For a choice field: one option per line."))
+    choices = models.TextField(
+        _("choices"), blank=True, help_text=_("For a choice field: one option per line.")
+    )
     help = models.CharField(_("help text"), max_length=300, blank=True)
     max_length = models.PositiveIntegerField(
         _("maximum length"), null=True, blank=True, validators=[MinValueValidator(1)]
@@ -254,7 +281,9 @@ class FormField(models.Model):
         verbose_name = _("form field")
         verbose_name_plural = _("form fields")
         ordering = ["position", "id"]
-        constraints = [models.UniqueConstraint(fields=["form", "name"], name="chatgate_field_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["form", "name"], name="chatgate_field_unique_name")
+        ]
 
     def __str__(self) -> str:
         return self.label
@@ -303,12 +332,19 @@ class Widget(models.Model):
         help_text=_("Departments offered; none offers every active department."),
     )
     when_offline = models.CharField(
-        _("when nobody can answer"), max_length=15, choices=WhenOffline.choices, default=WhenOffline.OFFLINE_FORM
+        _("when nobody can answer"),
+        max_length=15,
+        choices=WhenOffline.choices,
+        default=WhenOffline.OFFLINE_FORM,
     )
     away_accepts_chats = models.BooleanField(
-        _("away agents accept chats"), default=True, help_text=_("Agents set to away still take new chats.")
+        _("away agents accept chats"),
+        default=True,
+        help_text=_("Agents set to away still take new chats."),
     )
-    closing_soon_minutes = models.PositiveSmallIntegerField(_("closing-soon notice (minutes)"), default=15)
+    closing_soon_minutes = models.PositiveSmallIntegerField(
+        _("closing-soon notice (minutes)"), default=15
+    )
     force = models.CharField(
         _("manual override"),
         max_length=10,
@@ -318,7 +354,10 @@ class Widget(models.Model):
         help_text=_("Beats the schedules; forcing open does not invent agents."),
     )
     force_until = models.DateTimeField(
-        _("override until"), null=True, blank=True, help_text=_("Leave empty to keep the override until removed.")
+        _("override until"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to keep the override until removed."),
     )
     offline_form = models.ForeignKey(
         Form,
@@ -338,7 +377,9 @@ class Widget(models.Model):
         limit_choices_to={"kind": Form.Kind.CONTACT},
         verbose_name=_("contact form"),
     )
-    email = models.EmailField(_("email"), blank=True, help_text=_("Tickets go here when their department has none."))
+    email = models.EmailField(
+        _("email"), blank=True, help_text=_("Tickets go here when their department has none.")
+    )
     greeting = models.CharField(_("greeting"), max_length=300, blank=True)
     closing_soon_text = models.CharField(
         _("closing-soon notice"), max_length=300, blank=True, default=_("We are closing soon.")
@@ -371,7 +412,11 @@ class Widget(models.Model):
 
     @property
     def texts(self) -> dict[str, str]:
-        return {"greeting": self.greeting, "closing_soon": self.closing_soon_text, "away_reply": self.away_reply}
+        return {
+            "greeting": self.greeting,
+            "closing_soon": self.closing_soon_text,
+            "away_reply": self.away_reply,
+        }
 
 
 class Ticket(models.Model):
@@ -380,20 +425,35 @@ class Ticket(models.Model):
         SOLVED = "solved", _("Solved")
 
     widget = models.ForeignKey(
-        Widget, on_delete=models.SET_NULL, null=True, related_name="tickets", verbose_name=_("widget")
+        Widget,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="tickets",
+        verbose_name=_("widget"),
     )
-    form = models.ForeignKey(Form, on_delete=models.SET_NULL, null=True, related_name="tickets", verbose_name=_("form"))
+    form = models.ForeignKey(
+        Form, on_delete=models.SET_NULL, null=True, related_name="tickets", verbose_name=_("form")
+    )
     form_kind = models.CharField(_("form kind"), max_length=10, choices=Form.Kind.choices)
     department = models.ForeignKey(
-        Department, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets", verbose_name=_("department")
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("department"),
     )
-    fields = models.JSONField(_("fields"), default=list, help_text=_("What the visitor sent: name, label, value."))
+    fields = models.JSONField(
+        _("fields"), default=list, help_text=_("What the visitor sent: name, label, value.")
+    )
     email = models.EmailField(_("visitor email"), blank=True)
     page_url = models.URLField(_("page"), max_length=2000, blank=True)
     language = models.CharField(_("language"), max_length=35, blank=True)
     visitor_timezone = models.CharField(_("visitor time zone"), max_length=63, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.NEW
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
     notify_attempts = models.PositiveSmallIntegerField(_("notification attempts"), default=0)
@@ -415,14 +475,28 @@ class Conversation(models.Model):
         ACTIVE = "active", _("Active")
         ENDED = "ended", _("Ended")
 
-    widget = models.ForeignKey(Widget, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("widget"))
+    widget = models.ForeignKey(
+        Widget, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("widget")
+    )
     department = models.ForeignKey(
-        Department, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("department")
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("department"),
     )
     agent = models.ForeignKey(
-        Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations", verbose_name=_("agent")
+        Agent,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversations",
+        verbose_name=_("agent"),
     )
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
 
     class Meta:
@@ -432,3 +506,17 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return _("Conversation #%(id)s") % {"id": self.pk}
+
+
+#: Staff- and visitor-readable names of the engine's statuses and reasons.
+STATUS_LABELS = {"online": _("Online"), "away": _("Away"), "offline": _("Offline")}
+REASON_LABELS = {
+    "open": _("Open"),
+    "closed": _("Outside opening hours"),
+    "exception": _("Special day (exception)"),
+    "no_agents": _("No agent available"),
+    "at_capacity": _("All agents busy"),
+    "forced_closed": _("Closed by a manual override"),
+    "forced_open": _("Opened by a manual override"),
+    "disabled": _("Disabled"),
+}

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 from django.core.cache import caches
 from django.db import transaction
-from . import clock
 
+from . import clock
 from .availability import STATUSES, AgentSnapshot
 from .conf import app_settings
 from .models import Agent

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db.models import Count, Prefetch, Q
 
-
 from . import clock, presence
 from .availability import (
     AgentSnapshot,
@@ -28,7 +27,7 @@ from .availability import (
     resolve,
 )
 from .conf import app_settings
-from .models import Agent, Conversation, Department, Form, Schedule, Widget
+from .models import Agent, Conversation, Department, Form, Schedule, ScheduleException, Widget
 
 VERSION_KEY = "chatgate:config-version"
 SCHEDULE_PREFETCH = ("schedule__weekly_ranges", "schedule__exceptions")
@@ -111,7 +110,9 @@ def _hours(schedule: Schedule | None) -> OpeningHours | None:
 
 
 def _department(department: Department) -> DepartmentConfig:
-    return DepartmentConfig(department.slug, department.name, _hours(department.schedule), department.active)
+    return DepartmentConfig(
+        department.slug, department.name, _hours(department.schedule), department.active
+    )
 
 
 def _zone_name(widget: Widget, departments: list[Department]) -> str:
@@ -124,7 +125,9 @@ def form_definition(form: Form | None) -> FormDefinition | None:
     if form is None or not form.enabled:
         return None
     fields = tuple(
-        FormFieldDefinition(f.name, f.label, f.type, f.required, f.choice_list, f.help, f.max_length)
+        FormFieldDefinition(
+            f.name, f.label, f.type, f.required, f.choice_list, f.help, f.max_length
+        )
         for f in form.fields.all()
     )
     return FormDefinition(
@@ -176,7 +179,9 @@ class DayPreview:
     exception: str | None
 
 
-def week_preview(schedule: Schedule, *, at: datetime | None = None, days: int = 7) -> list[DayPreview]:
+def week_preview(
+    schedule: Schedule, *, at: datetime | None = None, days: int = 7
+) -> list[DayPreview]:
     """The next ``days`` local days of ``schedule`` from ``at``, in its own zone."""
     at = at or clock.now()
     hours = schedule.to_hours()
@@ -209,3 +214,31 @@ def _exception_label(schedule: Schedule, day: date) -> str:
         if exception.date == day or (exception.yearly and same_day):
             return exception.label or exception.date.isoformat()
     return ""
+
+
+def import_holidays(
+    schedule: Schedule, *, country: str, years: list[int], subdivision: str | None = None
+) -> tuple[int, int]:
+    """Add a closed-all-day exception for each public holiday; returns (created, skipped).
+
+    Dates that already have an exception are kept as they are. Raises
+    ``ValueError`` naming the country or subdivision the holidays package lacks.
+    """
+    import holidays  # imported here: only this function needs it
+
+    try:
+        calendar = holidays.country_holidays(
+            country.upper(), subdiv=subdivision or None, years=years
+        )
+    except NotImplementedError:
+        where = f"{country.upper()}/{subdivision}" if subdivision else country.upper()
+        raise ValueError(f"the holidays package has no calendar for {where!r}") from None
+    existing = set(schedule.exceptions.values_list("date", flat=True))
+    fresh = [
+        ScheduleException(schedule=schedule, date=day, label=str(name)[:100], ranges=[])
+        for day, name in sorted(calendar.items())
+        if day not in existing
+    ]
+    ScheduleException.objects.bulk_create(fresh)
+    bump_config_version()  # bulk_create sends no post_save
+    return len(fresh), len(calendar) - len(fresh)

@@ -22,7 +22,10 @@ class ScheduleFactory(factory.django.DjangoModelFactory):
         for weekday, ranges in (extracted or {}).items():
             for opens, closes in ranges:
                 models.WeeklyRange.objects.create(
-                    schedule=self, weekday=weekday, opens=time.fromisoformat(opens), closes=time.fromisoformat(closes)
+                    schedule=self,
+                    weekday=weekday,
+                    opens=time.fromisoformat(opens),
+                    closes=time.fromisoformat(closes),
                 )
 
 
@@ -37,11 +40,10 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "pw")
+    password = factory.django.Password("pw")
 
 
 class AgentFactory(factory.django.DjangoModelFactory):

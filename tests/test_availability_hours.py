@@ -106,7 +106,9 @@ def test_exception_on_end_day_keeps_the_previous_tail():
 
 def test_exception_with_its_own_ranges_replaces_the_weekday():
     monday = date(2026, 11, 23)
-    hours = OpeningHours("Europe/Paris", weekly=PARIS.weekly, exceptions={monday: [r("10:00", "11:00")]})
+    hours = OpeningHours(
+        "Europe/Paris", weekly=PARIS.weekly, exceptions={monday: [r("10:00", "11:00")]}
+    )
     assert not hours.is_open(utc(2026, 11, 23, 8, 30))
     assert hours.is_open(utc(2026, 11, 23, 9, 30))
     assert hours.closed_by_exception(utc(2026, 11, 23, 13, 0))

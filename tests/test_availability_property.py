@@ -124,7 +124,11 @@ def test_engine_agrees_with_oracle(case, data):
     for index in data.draw(st.lists(st.integers(0, len(instants) - 1), min_size=1, max_size=8)):
         at = instants[index] + offset
         expected = next(
-            (t for t, v in zip(instants[index + 1 :], truth[index + 1 :], strict=True) if v != truth[index]),
+            (
+                t
+                for t, v in zip(instants[index + 1 :], truth[index + 1 :], strict=True)
+                if v != truth[index]
+            ),
             None,
         )
         found = hours.next_change(at)

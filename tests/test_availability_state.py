@@ -36,14 +36,14 @@ def agent(status="online", *, seen=AT, active=0, max_chats=3, departments=("sale
 
 
 def widget(**kwargs) -> WidgetConfig:
-    defaults = dict(
-        slug="default",
-        hours=PARIS_9_17,
-        departments=(DepartmentConfig("sales", "Sales"),),
-        offline_form=OFFLINE_FORM,
-        contact_form=CONTACT_FORM,
-        timezone="Europe/Paris",
-    )
+    defaults = {
+        "slug": "default",
+        "hours": PARIS_9_17,
+        "departments": (DepartmentConfig("sales", "Sales"),),
+        "offline_form": OFFLINE_FORM,
+        "contact_form": CONTACT_FORM,
+        "timezone": "Europe/Paris",
+    }
     return WidgetConfig(**{**defaults, **kwargs})
 
 
@@ -63,7 +63,12 @@ PRESENCE_CASES = [
         {},
         ("offline", "no_agents", False),
     ),
-    ("heartbeat exactly 60 s old still counts", [agent(seen=AT - TIMEOUT)], {}, ("online", "open", True)),
+    (
+        "heartbeat exactly 60 s old still counts",
+        [agent(seen=AT - TIMEOUT)],
+        {},
+        ("online", "open", True),
+    ),
     ("no heartbeat at all", [agent(seen=None)], {}, ("offline", "no_agents", False)),
     ("away accepted by default", [agent("away")], {}, ("away", "open", True)),
     (
@@ -79,13 +84,25 @@ PRESENCE_CASES = [
         ("offline", "no_agents", False),
     ),
     ("at capacity", [agent(active=3)], {}, ("offline", "at_capacity", False)),
-    ("one free agent beside a busy one", [agent(active=3), agent(id=2)], {}, ("online", "open", True)),
+    (
+        "one free agent beside a busy one",
+        [agent(active=3), agent(id=2)],
+        {},
+        ("online", "open", True),
+    ),
     ("online beats away", [agent("away"), agent(id=2)], {}, ("online", "open", True)),
-    ("agent of another department", [agent(departments=("support",))], {}, ("offline", "no_agents", False)),
+    (
+        "agent of another department",
+        [agent(departments=("support",))],
+        {},
+        ("offline", "no_agents", False),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("label", "agents", "options", "expected"), PRESENCE_CASES, ids=[c[0] for c in PRESENCE_CASES])
+@pytest.mark.parametrize(
+    ("label", "agents", "options", "expected"), PRESENCE_CASES, ids=[c[0] for c in PRESENCE_CASES]
+)
 def test_presence_rules(label, agents, options, expected):
     result = state(widget(**options), agents)
     assert (result.status, result.reason, result.can_start_chat) == expected
@@ -144,7 +161,9 @@ def test_department_with_its_own_schedule_in_another_zone():
 
 
 def test_widget_status_is_the_best_department():
-    config = widget(departments=(DepartmentConfig("sales", "Sales"), DepartmentConfig("support", "Support")))
+    config = widget(
+        departments=(DepartmentConfig("sales", "Sales"), DepartmentConfig("support", "Support"))
+    )
     agents = [agent("away", departments=("sales",)), agent(id=2, departments=("support",))]
     assert state(config, agents).status == "online"
     assert state(config, agents[:1]).status == "away"
@@ -170,7 +189,11 @@ def test_no_schedule_means_not_restricted_by_hours():
 
 def test_force_closed_beats_schedule_and_agents():
     result = state(widget(force="closed"))
-    assert (result.status, result.reason, result.can_start_chat) == ("offline", "forced_closed", False)
+    assert (result.status, result.reason, result.can_start_chat) == (
+        "offline",
+        "forced_closed",
+        False,
+    )
     assert result.department("sales").reason == "forced_closed"
     assert result.valid_until is None
 

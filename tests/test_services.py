@@ -31,7 +31,10 @@ def online(agent, at=MONDAY_11_PARIS):
 def build(departments: int):
     schedule = ScheduleFactory(weekly={0: [("09:00", "12:00"), ("13:00", "17:00")]})
     ScheduleException.objects.create(schedule=schedule, date=date(2026, 12, 25), label="Christmas")
-    teams = [DepartmentFactory(schedule=ScheduleFactory(weekly=WEEKDAYS_9_17)) for _ in range(departments)]
+    teams = [
+        DepartmentFactory(schedule=ScheduleFactory(weekly=WEEKDAYS_9_17))
+        for _ in range(departments)
+    ]
     for team in teams:
         online(AgentFactory(departments=[team]))
     form = FormFactory()
@@ -72,13 +75,20 @@ def test_configuration_change_invalidates_the_cached_snapshot():
     widget.save()
     assert services.widget_state("shop", at=MONDAY_11_PARIS).mode == "messaging"
     widget.departments.clear()
-    assert len(services.widget_state("shop", at=MONDAY_11_PARIS).departments) == 1  # all active ones
+    assert (
+        len(services.widget_state("shop", at=MONDAY_11_PARIS).departments) == 1
+    )  # all active ones
 
 
 def test_widget_state_end_to_end_from_the_database():
     build(2)
     state = services.widget_state("shop", at=MONDAY_11_PARIS)
-    assert (state.status, state.reason, state.show, state.timezone) == ("online", "open", "chat", "Europe/Paris")
+    assert (state.status, state.reason, state.show, state.timezone) == (
+        "online",
+        "open",
+        "chat",
+        "Europe/Paris",
+    )
     assert state.closes_at == datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
     lunch_at = datetime(2026, 11, 23, 11, 30, tzinfo=UTC)  # 12:30 in Paris
     for agent in Agent.objects.all():
@@ -89,7 +99,9 @@ def test_widget_state_end_to_end_from_the_database():
 
 def test_departments_without_schedule_use_the_widgets_and_christmas_closes():
     schedule = ScheduleFactory(weekly=WEEKDAYS_9_17)
-    ScheduleException.objects.create(schedule=schedule, date=date(2026, 12, 25), label="Christmas", yearly=True)
+    ScheduleException.objects.create(
+        schedule=schedule, date=date(2026, 12, 25), label="Christmas", yearly=True
+    )
     team = DepartmentFactory()
     WidgetFactory(slug="shop", schedule=schedule, departments=[team], offline_form=FormFactory())
     christmas = datetime(2026, 12, 25, 10, 0, tzinfo=UTC)
@@ -125,9 +137,15 @@ def test_unknown_widget_raises_does_not_exist():
 
 
 def test_week_preview_marks_exceptions_in_the_schedule_zone():
-    schedule = ScheduleFactory(timezone="America/New_York", weekly={0: [("09:00", "12:00"), ("13:00", "17:00")]})
-    ScheduleException.objects.create(schedule=schedule, date=date(2026, 11, 26), label="Thanksgiving")
-    days = services.week_preview(schedule, at=datetime(2026, 11, 23, 6, 0, tzinfo=UTC))  # Mon 01:00 NY
+    schedule = ScheduleFactory(
+        timezone="America/New_York", weekly={0: [("09:00", "12:00"), ("13:00", "17:00")]}
+    )
+    ScheduleException.objects.create(
+        schedule=schedule, date=date(2026, 11, 26), label="Thanksgiving"
+    )
+    days = services.week_preview(
+        schedule, at=datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+    )  # Mon 01:00 NY
     assert [d.day for d in days][:2] == [date(2026, 11, 23), date(2026, 11, 24)]
     assert [s[2] for s in days[0].segments] == ["09:00-12:00", "13:00-17:00"]
     assert days[0].segments[0][:2] == (37.5, 12.5)

@@ -35,7 +35,16 @@ class FormDefinitionSerializer(serializers.Serializer):
 
 
 STATUSES = ["online", "away", "offline"]
-REASONS = ["open", "closed", "exception", "no_agents", "at_capacity", "forced_closed", "forced_open", "disabled"]
+REASONS = [
+    "open",
+    "closed",
+    "exception",
+    "no_agents",
+    "at_capacity",
+    "forced_closed",
+    "forced_open",
+    "disabled",
+]
 
 
 class DepartmentStateSerializer(serializers.Serializer):
@@ -54,7 +63,9 @@ class WidgetStateSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=["chat", "messaging"])
     status = serializers.ChoiceField(choices=STATUSES)
     reason = serializers.ChoiceField(choices=REASONS)
-    show = serializers.ChoiceField(choices=["chat", "offline_form", "contact_form", "messaging", "hidden"])
+    show = serializers.ChoiceField(
+        choices=["chat", "offline_form", "contact_form", "messaging", "hidden"]
+    )
     can_start_chat = serializers.BooleanField()
     opens_at = UTCDateTimeField(allow_null=True)
     closes_at = UTCDateTimeField(allow_null=True)

@@ -33,12 +33,14 @@ class WidgetStateView(APIView):
     permission_classes = [AllowAny]
     throttle_classes: list = []
 
-    @extend_schema(responses={200: WidgetStateSerializer, 304: OpenApiResponse(description="Not modified")})
+    @extend_schema(
+        responses={200: WidgetStateSerializer, 304: OpenApiResponse(description="Not modified")}
+    )
     def get(self, request, slug: str) -> Response:
         now = clock.now()
         state = state_or_404(slug, now)
         data = WidgetStateSerializer(state).data
-        etag = '"%s"' % hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]
+        etag = f'"{hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]}"'
         max_age = app_settings.STATE_MAX_AGE
         if state.valid_until:
             left = (state.valid_until - now).total_seconds()

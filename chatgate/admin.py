@@ -1,0 +1,229 @@
+"""The Django admin: schedules with a week picture, a status board, tickets and the rest."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import clock, presence, services
+from .forms import FormFieldFormSet, HolidayImportForm, ScheduleExceptionForm, WeeklyRangeFormSet
+from .models import (
+    Agent,
+    Department,
+    Form,
+    FormField,
+    Schedule,
+    ScheduleException,
+    Ticket,
+    WeeklyRange,
+    Widget,
+)
+
+
+class WeeklyRangeInline(admin.TabularInline):
+    model = WeeklyRange
+    formset = WeeklyRangeFormSet
+    extra = 0
+
+
+class ScheduleExceptionInline(admin.TabularInline):
+    model = ScheduleException
+    form = ScheduleExceptionForm
+    extra = 0
+
+
+@admin.register(Schedule)
+class ScheduleAdmin(admin.ModelAdmin):
+    list_display = ["name", "timezone", "open_now"]
+    search_fields = ["name"]
+    inlines = [WeeklyRangeInline, ScheduleExceptionInline]
+    actions = ["import_holidays"]
+    change_form_template = "admin/chatgate/schedule/change_form.html"
+
+    @admin.display(description=_("open now"), boolean=True)
+    def open_now(self, schedule: Schedule) -> bool:
+        return schedule.to_hours().is_open(clock.now())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("weekly_ranges", "exceptions")
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None and obj.pk:
+            context["week_preview"] = services.week_preview(obj, at=clock.now())
+            context["hour_marks"] = [0, 6, 12, 18, 24]
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    @admin.action(description=_("Import public holidays as closed days"), permissions=["change"])
+    def import_holidays(self, request, queryset):
+        form = HolidayImportForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            for schedule in queryset:
+                try:
+                    created, skipped = services.import_holidays(schedule, **form.cleaned_data)
+                except ValueError as error:
+                    self.message_user(request, str(error), messages.ERROR)
+                    return None
+                self.message_user(
+                    request,
+                    _(
+                        "%(schedule)s: %(created)s holidays added, %(skipped)s dates already had an exception."
+                    )
+                    % {"schedule": schedule, "created": created, "skipped": skipped},
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import public holidays"),
+            "form": form,
+            "schedules": queryset,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/chatgate/schedule/import_holidays.html", context)
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "schedule", "email", "active", "position"]
+    list_editable = ["active", "position"]
+    list_filter = ["active"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name", "slug"]
+
+
+@admin.register(Agent)
+class AgentAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "user", "status", "max_chats", "team"]
+    list_filter = ["status", "departments"]
+    search_fields = ["display_name", "user__username", "user__email"]
+    filter_horizontal = ["departments"]
+    autocomplete_fields = ["user"]
+
+    @admin.display(description=_("departments"))
+    def team(self, agent: Agent) -> str:
+        return ", ".join(d.name for d in agent.departments.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user").prefetch_related("departments")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "status" in form.changed_data:
+            presence.set_status(obj, obj.status)  # also a heartbeat, shared with every process
+
+
+class FormFieldInline(admin.TabularInline):
+    model = FormField
+    formset = FormFieldFormSet
+    extra = 0
+    fields = ["position", "name", "label", "type", "required", "choices", "help", "max_length"]
+
+
+@admin.register(Form)
+class FormAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "title", "enabled"]
+    list_filter = ["kind", "enabled"]
+    inlines = [FormFieldInline]
+
+
+@admin.register(Widget)
+class WidgetAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "mode", "schedule", "when_offline", "force", "active"]
+    list_filter = ["mode", "active"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["departments"]
+    change_list_template = "admin/chatgate/widget/change_list.html"
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "active", "mode", "schedule", "departments"]}),
+        (
+            _("When nobody can answer"),
+            {"fields": ["when_offline", "offline_form", "contact_form", "email"]},
+        ),
+        (_("Presence"), {"fields": ["away_accepts_chats", "closing_soon_minutes"]}),
+        (_("Manual override"), {"fields": ["force", "force_until"]}),
+        (_("Texts"), {"fields": ["greeting", "closing_soon_text", "away_reply"]}),
+    ]
+
+    def get_urls(self):
+        board = self.admin_site.admin_view(self.status_board)
+        return [path("status/", board, name="chatgate_status_board"), *super().get_urls()]
+
+    def status_board(self, request):
+        """Every widget and department with its status, reason and next change."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Chat status board"),
+            "opts": self.model._meta,
+            "rows": services.all_widget_states(at=clock.now()),
+            "has_view_permission": self.has_view_permission(request),
+        }
+        return TemplateResponse(request, "admin/chatgate/status_board.html", context)
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "created_at",
+        "widget",
+        "form_kind",
+        "department",
+        "email",
+        "status",
+        "notified",
+    ]
+    list_filter = ["status", "department", "form", "form_kind", "created_at"]
+    search_fields = ["email", "fields", "page_url"]
+    actions = ["mark_solved"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "submission",
+        "widget",
+        "form",
+        "form_kind",
+        "department",
+        "email",
+        "page_url",
+        "language",
+        "visitor_timezone",
+        "user_agent",
+        "created_at",
+        "notified_at",
+        "notify_attempts",
+        "notify_error",
+    ]
+    exclude = ["fields"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("widget", "department", "form")
+
+    def has_add_permission(self, request) -> bool:
+        return False  # tickets come from visitors
+
+    @admin.display(description=_("notified"), boolean=True)
+    def notified(self, ticket: Ticket) -> bool:
+        return ticket.notified_at is not None
+
+    @admin.display(description=_("submission"))
+    def submission(self, ticket: Ticket) -> str:
+        rows = format_html_join(
+            "", "<tr><th>{}</th><td>{}</td></tr>", ((f["label"], f["value"]) for f in ticket.fields)
+        )
+        return format_html("<table>{}</table>", rows)
+
+    @admin.action(description=_("Mark selected tickets as solved"), permissions=["change"])
+    def mark_solved(self, request, queryset):
+        count = queryset.update(status=Ticket.Status.SOLVED)
+        self.message_user(
+            request,
+            ngettext("%(count)d ticket solved.", "%(count)d tickets solved.", count)
+            % {"count": count},
+        )
+
+
+def status_board_url() -> str:
+    return reverse("admin:chatgate_status_board")

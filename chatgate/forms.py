@@ -1,0 +1,133 @@
+"""Django forms of the admin: hours typed as text, day-level checks across inline rows."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+
+from .availability import Range
+from .models import WEEKDAY_CHOICES, ScheduleException, day_error, parse_ranges
+
+_RANGE = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
+
+
+def hours_from_text(text: str) -> list[dict[str, str]]:
+    """``"09:00-12:00, 13:00-17:00"`` as ranges; blank means closed all day."""
+    ranges = []
+    for part in filter(None, (p.strip() for p in text.replace(";", ",").split(","))):
+        match = _RANGE.match(part)
+        if not match:
+            raise ValidationError(
+                _("'%(part)s' is not a range like 09:00-12:00."), params={"part": part}
+            )
+        opens, closes = (value.zfill(5) for value in match.groups())
+        ranges.append({"opens": opens, "closes": closes})
+    parse_ranges(ranges)  # checks the times themselves
+    return ranges
+
+
+def hours_to_text(ranges: list[dict[str, str]]) -> str:
+    return ", ".join(f"{r['opens']}-{r['closes']}" for r in ranges or [])
+
+
+class ScheduleExceptionForm(forms.ModelForm):
+    hours = forms.CharField(
+        label=_("Opening hours"),
+        required=False,
+        help_text=_("For example 09:00-12:00, 14:00-16:00. Leave empty to close all day."),
+    )
+
+    class Meta:
+        model = ScheduleException
+        fields = ["date", "label", "yearly", "hours"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hours"].initial = hours_to_text(self.instance.ranges)
+
+    def clean_hours(self) -> list[dict[str, str]]:
+        return hours_from_text(self.cleaned_data.get("hours") or "")
+
+    def clean(self):
+        cleaned = super().clean()
+        ranges = cleaned.get("hours")
+        if ranges is not None and cleaned.get("date"):
+            error = day_error(parse_ranges(ranges), cleaned["date"])
+            if error:
+                self.add_error("hours", error)
+        return cleaned
+
+    def save(self, commit: bool = True):
+        self.instance.ranges = self.cleaned_data["hours"]
+        return super().save(commit=commit)
+
+
+class WeeklyRangeFormSet(BaseInlineFormSet):
+    """Refuses ranges that overlap on one weekday, naming the day and both ranges."""
+
+    def clean(self) -> None:
+        super().clean()
+        by_day: dict[int, list] = {}
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if (
+                not data
+                or data.get("DELETE")
+                or data.get("opens") is None
+                or data.get("closes") is None
+            ):
+                continue
+            try:
+                by_day.setdefault(data["weekday"], []).append(Range(data["opens"], data["closes"]))
+            except ValueError:
+                continue  # the row's own error is shown on the row
+        names = dict(WEEKDAY_CHOICES)
+        errors = [day_error(ranges, names[day]) for day, ranges in sorted(by_day.items())]
+        if any(errors):
+            raise ValidationError([e for e in errors if e])
+
+
+class FormFieldFormSet(BaseInlineFormSet):
+    """Refuses two fields with the same name in one form."""
+
+    def clean(self) -> None:
+        seen: set[str] = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("name"):
+                continue
+            if data["name"] in seen:
+                raise ValidationError(
+                    _("The field name '%(name)s' is used twice; each field needs its own name."),
+                    params={"name": data["name"]},
+                )
+            seen.add(data["name"])
+        super().clean()  # after ours, whose message says more than "duplicate data"
+
+
+class HolidayImportForm(forms.Form):
+    """What ``chatgate_import_holidays`` asks: a country, an optional subdivision, years."""
+
+    country = forms.CharField(
+        label=_("Country code"), max_length=3, help_text=_("ISO code, e.g. FR, US, DE.")
+    )
+    subdivision = forms.CharField(
+        label=_("Subdivision"), required=False, help_text=_("e.g. CA for California.")
+    )
+    years = forms.CharField(label=_("Years"), help_text=_("Separated by commas, e.g. 2026, 2027."))
+
+    def clean_years(self) -> list[int]:
+        try:
+            years = sorted(
+                {int(y) for y in re.split(r"[\s,]+", self.cleaned_data["years"].strip()) if y}
+            )
+        except ValueError:
+            raise ValidationError(_("Years must be numbers such as 2026.")) from None
+        if not years or any(not 1900 <= y <= date.today().year + 50 for y in years):
+            raise ValidationError(_("Give one or more years between 1900 and 50 years from now."))
+        return years

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="shop/home.html"), name="home"),
+    path("product/", TemplateView.as_view(template_name="shop/product.html"), name="product"),
+    path("gate/", TemplateView.as_view(template_name="shop/gate.html"), name="gate"),
+    path("admin/", admin.site.urls),
+    path("chatgate/", include("chatgate.urls")),
+]

@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.urls import reverse
+
+from chatgate.models import Agent, FormField, Schedule, ScheduleException, Ticket, WeeklyRange
+from tests.factories import (
+    AgentFactory,
+    DepartmentFactory,
+    FormFactory,
+    ScheduleFactory,
+    UserFactory,
+    WidgetFactory,
+)
+
+pytestmark = pytest.mark.django_db
+MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def staff(client):
+    user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return client
+
+
+def inline(prefix: str, rows: list[dict], initial: int = 0) -> dict:
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for i, row in enumerate(rows):
+        data.update({f"{prefix}-{i}-{k}": v for k, v in row.items()})
+    return data
+
+
+def schedule_post(weekly: list[dict], exceptions: list[dict], **fields) -> dict:
+    return {
+        "name": "Support",
+        "timezone": "Europe/Paris",
+        **fields,
+        **inline("weekly_ranges", weekly),
+        **inline("exceptions", exceptions),
+    }
+
+
+def test_schedule_with_inline_ranges_and_exceptions_is_saved(staff):
+    data = schedule_post(
+        [
+            {"weekday": "0", "opens": "09:00", "closes": "12:00"},
+            {"weekday": "0", "opens": "13:00", "closes": "17:00"},
+            {"weekday": "4", "opens": "22:00", "closes": "02:00"},
+        ],
+        [
+            {"date": "2026-12-25", "label": "Christmas", "yearly": "on", "hours": ""},
+            {"date": "2026-12-24", "label": "Eve", "hours": "09:00-12:00"},
+        ],
+    )
+    response = staff.post(reverse("admin:chatgate_schedule_add"), data)
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    schedule = Schedule.objects.get()
+    assert WeeklyRange.objects.filter(schedule=schedule).count() == 3
+    eve = ScheduleException.objects.get(date=date(2026, 12, 24))
+    assert eve.ranges == [{"opens": "09:00", "closes": "12:00"}]
+    assert schedule.to_hours().is_open(datetime(2026, 12, 24, 9, 0, tzinfo=UTC))
+
+
+def test_overlapping_weekly_ranges_are_refused_naming_day_and_ranges(staff):
+    data = schedule_post(
+        [
+            {"weekday": "1", "opens": "09:00", "closes": "12:00"},
+            {"weekday": "1", "opens": "11:00", "closes": "14:00"},
+        ],
+        [],
+    )
+    response = staff.post(reverse("admin:chatgate_schedule_add"), data)
+    assert response.status_code == 200
+    assert "ranges 09:00-12:00 and 11:00-14:00 overlap on Tuesday" in response.content.decode()
+    assert not Schedule.objects.exists()
+
+
+def test_unknown_time_zone_is_refused(staff):
+    response = staff.post(
+        reverse("admin:chatgate_schedule_add"), schedule_post([], [], timezone="Mars/Base")
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["timezone"]
+    assert not Schedule.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("hours", "message"),
+    [
+        ("9h-12h", "&#x27;9h-12h&#x27; is not a range like 09:00-12:00"),
+        ("09:00-12:00, 10:00-11:00", "overlap on 2026-12-24"),
+        ("25:00-26:00", "is not a range like"),
+    ],
+)
+def test_exception_hours_typed_wrongly_are_refused(staff, hours, message):
+    data = schedule_post([], [{"date": "2026-12-24", "label": "Eve", "hours": hours}])
+    response = staff.post(reverse("admin:chatgate_schedule_add"), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
+def test_schedule_page_pictures_the_next_seven_days(staff, frozen):
+    frozen(MONDAY)
+    schedule = ScheduleFactory(weekly={0: [("09:00", "12:00"), ("13:00", "17:00")]})
+    ScheduleException.objects.create(
+        schedule=schedule, date=date(2026, 11, 25), label="Staff <b>day</b>"
+    )
+    page = staff.get(reverse("admin:chatgate_schedule_change", args=[schedule.pk])).content.decode()
+    assert "The next 7 days in Europe/Paris" in page
+    assert page.count('class="chatgate-open"') == 2
+    assert 'title="09:00-12:00"' in page and 'title="13:00-17:00"' in page
+    assert "Staff &lt;b&gt;day&lt;/b&gt;" in page  # escaped
+
+
+def test_status_board_lists_widgets_and_departments(staff, frozen):
+    frozen(MONDAY)
+    team = DepartmentFactory(
+        name="Sales & <Co>", schedule=ScheduleFactory(weekly={0: [("09:00", "17:00")]})
+    )
+    WidgetFactory(name="Shop", departments=[team])
+    page = staff.get(reverse("admin:chatgate_status_board")).content.decode()
+    assert "Shop" in page and "Sales &amp; &lt;Co&gt;" in page
+    assert page.count("No agent available") == 2  # the widget and its department
+    assert "closes" not in page  # no open period without agents
+    assert (
+        reverse("admin:chatgate_status_board")
+        in staff.get(reverse("admin:chatgate_widget_changelist")).content.decode()
+    )
+
+
+def test_import_holidays_admin_action(staff):
+    schedule = ScheduleFactory()
+    url = reverse("admin:chatgate_schedule_changelist")
+    ask = staff.post(url, {"action": "import_holidays", "_selected_action": [schedule.pk]})
+    assert b"Import public holidays" in ask.content
+    done = staff.post(
+        url,
+        {
+            "action": "import_holidays",
+            "_selected_action": [schedule.pk],
+            "apply": "1",
+            "country": "FR",
+            "years": "2026",
+        },
+    )
+    assert done.status_code == 302
+    christmas = ScheduleException.objects.get(schedule=schedule, date=date(2026, 12, 25))
+    assert christmas.ranges == [] and christmas.label
+
+
+def test_import_holidays_unknown_country_is_reported(staff):
+    schedule = ScheduleFactory()
+    url = reverse("admin:chatgate_schedule_changelist")
+    data = {
+        "action": "import_holidays",
+        "_selected_action": [schedule.pk],
+        "apply": "1",
+        "country": "ZZ",
+        "years": "2026",
+    }
+    response = staff.post(url, data, follow=True)
+    assert "no calendar for &#x27;ZZ&#x27;" in response.content.decode()
+    assert not ScheduleException.objects.exists()
+
+
+def test_form_fields_inline_refuses_a_name_used_twice(staff):
+    data = {
+        "name": "Offline",
+        "kind": "offline",
+        "enabled": "on",
+        "title": "Leave a message",
+        "submit_label": "Send",
+        "success_message": "Thanks",
+        **inline(
+            "fields",
+            [
+                {"position": "0", "name": "email", "label": "Email", "type": "email"},
+                {"position": "1", "name": "email", "label": "Email again", "type": "text"},
+            ],
+        ),
+    }
+    response = staff.post(reverse("admin:chatgate_form_add"), data)
+    assert response.status_code == 200
+    assert "The field name &#x27;email&#x27; is used twice" in response.content.decode()
+    assert not FormField.objects.exists()
+
+
+def test_choice_field_needs_options(staff):
+    form = FormFactory()
+    field = FormField(form=form, name="topic", label="Topic", type="select")
+    with pytest.raises(Exception, match="at least one option"):
+        field.full_clean()
+
+
+def test_agent_status_set_in_admin_counts_as_presence(staff, frozen):
+    frozen(MONDAY)
+    agent = AgentFactory()
+    data = {
+        "user": agent.user.pk,
+        "display_name": agent.display_name,
+        "max_chats": "2",
+        "status": "online",
+    }
+    response = staff.post(reverse("admin:chatgate_agent_change", args=[agent.pk]), data)
+    assert response.status_code == 302
+    assert Agent.objects.get().status_changed_at == MONDAY
+
+
+def test_ticket_list_filters_and_solved_action(staff):
+    team = DepartmentFactory()
+    new = Ticket.objects.create(
+        form_kind="offline",
+        department=team,
+        fields=[{"name": "m", "label": "Message", "value": "<script>x</script>"}],
+    )
+    Ticket.objects.create(form_kind="contact")
+    listing = staff.get(
+        reverse("admin:chatgate_ticket_changelist"), {"department__id__exact": team.pk}
+    )
+    assert listing.context["cl"].result_count == 1
+    staff.post(
+        reverse("admin:chatgate_ticket_changelist"),
+        {"action": "mark_solved", "_selected_action": [new.pk]},
+    )
+    assert Ticket.objects.get(pk=new.pk).status == "solved"
+    detail = staff.get(reverse("admin:chatgate_ticket_change", args=[new.pk])).content.decode()
+    assert "&lt;script&gt;x&lt;/script&gt;" in detail and "<script>x</script>" not in detail
+
+
+@pytest.mark.parametrize("model", ["schedule", "department", "agent", "form", "widget", "ticket"])
+def test_every_changelist_renders(staff, model):
+    assert staff.get(reverse(f"admin:chatgate_{model}_changelist")).status_code == 200
