@@ -9,7 +9,7 @@ version that every configuration change bumps; presence is always read fresh.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import caches
@@ -17,11 +17,13 @@ from django.db.models import Count, Prefetch, Q
 
 from . import clock, presence
 from .availability import (
+    WEEKDAYS,
     AgentSnapshot,
     DepartmentConfig,
     FormDefinition,
     FormFieldDefinition,
     OpeningHours,
+    Range,
     WidgetConfig,
     WidgetState,
     resolve,
@@ -242,3 +244,52 @@ def import_holidays(
     ScheduleException.objects.bulk_create(fresh)
     bump_config_version()  # bulk_create sends no post_save
     return len(fresh), len(calendar) - len(fresh)
+
+
+def opening_hours_jsonld(slug: str, *, at: datetime) -> dict | None:
+    """schema.org ``ContactPoint`` with ``OpeningHoursSpecification`` of the widget's hours.
+
+    Uses the widget's schedule, else its first department's; ``None`` when no
+    schedule restricts it. Exceptions from today on are listed with their dates.
+    """
+    config = widget_config(slug)
+    hours = config.hours or next((d.hours for d in config.departments if d.hours), None)
+    if hours is None:
+        return None
+    specs = [
+        {**_spec(r), "dayOfWeek": f"https://schema.org/{WEEKDAYS[day]}"}
+        for day, ranges in sorted(hours.weekly.items())
+        for r in ranges
+    ]
+    today = at.astimezone(hours.zone).date()
+    for day, ranges in sorted(_upcoming_exceptions(hours, today).items()):
+        dated = {"validFrom": day.isoformat(), "validThrough": day.isoformat()}
+        specs += [{**_spec(r), **dated} for r in ranges] or [
+            {"opens": "00:00", "closes": "00:00", **dated}
+        ]
+    return {
+        "@context": "https://schema.org",
+        "@type": "ContactPoint",
+        "contactType": "customer support",
+        "hoursAvailable": [{"@type": "OpeningHoursSpecification", **s} for s in specs],
+    }
+
+
+def _spec(r: Range) -> dict[str, str]:
+    """schema.org writes a whole day as 00:00-23:59; an overnight range keeps closes < opens."""
+    closes = "23:59" if r.opens == r.closes == time(0) else f"{r.closes:%H:%M}"
+    return {"opens": f"{r.opens:%H:%M}", "closes": closes}
+
+
+def _upcoming_exceptions(hours: OpeningHours, today: date) -> dict[date, tuple[Range, ...]]:
+    upcoming = {day: ranges for day, ranges in hours.exceptions.items() if day >= today}
+    for (month, day_of_month), ranges in hours.yearly.items():
+        for year in range(today.year, today.year + 5):  # the next occurrence (29 February included)
+            try:
+                day = date(year, month, day_of_month)
+            except ValueError:
+                continue
+            if day >= today:
+                upcoming.setdefault(day, ranges)
+                break
+    return upcoming

@@ -6,6 +6,8 @@ from datetime import UTC
 
 from rest_framework import serializers
 
+from ..availability import load_zone
+
 
 class UTCDateTimeField(serializers.DateTimeField):
     """An instant rendered in UTC with a ``Z``, whatever the site's TIME_ZONE."""
@@ -76,3 +78,46 @@ class WidgetStateSerializer(serializers.Serializer):
     departments = DepartmentStateSerializer(many=True)
     form = FormDefinitionSerializer(allow_null=True)
     texts = serializers.DictField(child=serializers.CharField(allow_blank=True))
+
+
+class TicketSubmissionSerializer(serializers.Serializer):
+    """A visitor's form submission. ``website`` is a honeypot that people leave empty."""
+
+    form = serializers.ChoiceField(choices=["offline", "contact"])
+    department = serializers.SlugField(required=False, allow_null=True, allow_blank=True)
+    fields = serializers.DictField(
+        help_text="Field name to value, as the form definition lists them."
+    )
+    page_url = serializers.URLField(required=False, allow_blank=True, max_length=2000)
+    language = serializers.CharField(required=False, allow_blank=True, max_length=35)
+    timezone = serializers.CharField(required=False, allow_blank=True, max_length=63)
+    website = serializers.CharField(required=False, allow_blank=True, help_text="Leave empty.")
+
+    def validate_website(self, value: str) -> str:
+        if value:
+            raise serializers.ValidationError("Leave this field empty.")
+        return value
+
+    def validate_timezone(self, value: str) -> str:
+        if value:
+            try:
+                load_zone(value)
+            except ValueError as error:
+                raise serializers.ValidationError(str(error)) from None
+        return value
+
+
+class TicketCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    message = serializers.CharField()
+
+
+class TicketRefusedSerializer(serializers.Serializer):
+    """400: messages per key; ``fields`` nests messages per form field; ``state`` when the form is not offered."""
+
+    form = serializers.ListField(child=serializers.CharField(), required=False)
+    department = serializers.ListField(child=serializers.CharField(), required=False)
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
+    state = WidgetStateSerializer(required=False)

@@ -1,7 +1,17 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
 from . import views
 
+router = SimpleRouter()
+router.register("schedules", views.ScheduleViewSet, basename="schedule")
+router.register("departments", views.DepartmentViewSet, basename="department")
+router.register("agents", views.AgentViewSet, basename="agent")
+router.register("widgets", views.WidgetViewSet, basename="widget")
+
 urlpatterns = [
     path("widgets/<slug:slug>/state/", views.WidgetStateView.as_view(), name="widget-state"),
+    path("widgets/<slug:slug>/tickets/", views.TicketCreateView.as_view(), name="widget-tickets"),
+    path("schema/", views.SchemaView.as_view(), name="schema"),
+    *router.urls,
 ]

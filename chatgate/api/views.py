@@ -1,22 +1,43 @@
-"""API views: thin handlers over chatgate.services. Each states its own policies."""
+"""API views: thin handlers over chatgate.services. Each states its own policies,
+so a host project's ``REST_FRAMEWORK`` defaults cannot break the public widget."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import math
+from datetime import datetime
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
-from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny
+from django.apps import apps
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import status, viewsets
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny, DjangoModelPermissions, IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import clock, services
+from .. import __version__, clock, services, tickets
 from ..conf import app_settings
-from ..models import Widget
-from .serializers import WidgetStateSerializer
+from ..models import Agent, Department, Schedule, Widget
+from .serializers import (
+    TicketCreatedSerializer,
+    TicketRefusedSerializer,
+    TicketSubmissionSerializer,
+    WidgetStateSerializer,
+)
+from .staff_serializers import (
+    AgentSerializer,
+    DepartmentSerializer,
+    PeriodSerializer,
+    ScheduleSerializer,
+    WidgetSerializer,
+)
+from .throttles import VisitorRateThrottle
+
+MAX_PERIOD_DAYS = 400
 
 
 def state_or_404(slug: str, at):
@@ -53,3 +74,137 @@ class WidgetStateView(APIView):
 
 def _etags(header: str) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+class TicketCreateView(APIView):
+    """A visitor sends the offline or contact form the widget offers now; it becomes a ticket."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [VisitorRateThrottle]
+
+    @extend_schema(
+        request=TicketSubmissionSerializer,
+        responses={201: TicketCreatedSerializer, 400: TicketRefusedSerializer},
+    )
+    def post(self, request, slug: str) -> Response:
+        body = TicketSubmissionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = {k: v for k, v in body.validated_data.items() if k != "website"}
+        submission = tickets.Submission(**data, user_agent=request.headers.get("User-Agent", ""))
+        try:
+            ticket = tickets.submit(slug, submission, at=clock.now())
+        except Widget.DoesNotExist:
+            raise NotFound(f"No widget {slug!r}.") from None
+        except tickets.SubmissionRefused as refused:
+            errors = dict(refused.errors)
+            if refused.state is not None:
+                errors["state"] = WidgetStateSerializer(refused.state).data
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {"id": ticket.pk, "message": ticket.form.success_message},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class StaffPermissions(DjangoModelPermissions):
+    """Model permissions, reading included (``view_<model>``)."""
+
+    perms_map = {**DjangoModelPermissions.perms_map, "GET": ["%(app_label)s.view_%(model_name)s"]}
+
+
+class StaffViewSet(viewsets.ModelViewSet):
+    """Configuration as code for staff: session or token authentication, model permissions."""
+
+    permission_classes = [IsAdminUser, StaffPermissions]
+    throttle_classes: list = []
+
+    def get_authenticators(self):
+        authenticators = [SessionAuthentication()]
+        if apps.is_installed("rest_framework.authtoken"):
+            from rest_framework.authentication import TokenAuthentication
+
+            authenticators.append(TokenAuthentication())
+        return authenticators
+
+
+class ScheduleViewSet(StaffViewSet):
+    queryset = Schedule.objects.prefetch_related("weekly_ranges", "exceptions")
+    serializer_class = ScheduleSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "start", str, required=True, description="ISO 8601 instant with an offset"
+            ),
+            OpenApiParameter(
+                "end", str, required=True, description="ISO 8601 instant with an offset"
+            ),
+        ],
+        responses=PeriodSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def periods(self, request, pk=None) -> Response:
+        """Open periods between ``start`` and ``end`` (at most 400 days), for previews and calendars."""
+        start, end = _instant(request, "start"), _instant(request, "end")
+        if end <= start or (end - start).days > MAX_PERIOD_DAYS:
+            raise ValidationError(
+                {"end": [f"end must be after start and at most {MAX_PERIOD_DAYS} days later."]}
+            )
+        periods = self.get_object().to_hours().periods(start, end)
+        return Response(
+            PeriodSerializer([{"opens_at": a, "closes_at": b} for a, b in periods], many=True).data
+        )
+
+
+def _instant(request, name: str) -> datetime:
+    value = request.query_params.get(name, "")
+    try:
+        instant = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError:
+        raise ValidationError(
+            {name: [f"{name} must be an ISO 8601 instant, e.g. 2026-11-23T00:00:00Z."]}
+        ) from None
+    if instant.tzinfo is None:
+        raise ValidationError({name: [f"{name} must include a time zone offset or Z."]})
+    return instant
+
+
+class DepartmentViewSet(StaffViewSet):
+    queryset = Department.objects.all()
+    serializer_class = DepartmentSerializer
+    lookup_field = "slug"
+
+
+class AgentViewSet(StaffViewSet):
+    queryset = Agent.objects.prefetch_related("departments")
+    serializer_class = AgentSerializer
+
+
+class WidgetViewSet(StaffViewSet):
+    queryset = Widget.objects.prefetch_related("departments")
+    serializer_class = WidgetSerializer
+    lookup_field = "slug"
+
+
+class SchemaView(SpectacularAPIView):
+    """OpenAPI 3 of chatgate's API alone; ``servers`` carries the prefix the site mounted it under."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    urlconf = "chatgate.api.schema_urls"
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        prefix = request.path.removesuffix("api/schema/").rstrip("/")
+        self.custom_settings = {
+            "TITLE": "chatgate API",
+            "VERSION": __version__,
+            "SERVERS": [{"url": prefix or "/"}],
+            "ENUM_NAME_OVERRIDES": {
+                "AgentStatusEnum": "chatgate.models.Agent.Status",
+                "StateStatusEnum": ["online", "away", "offline"],
+                "FormKindEnum": ["offline", "contact"],
+            },
+        }
+        return super().get(request, *args, **kwargs)

@@ -2,14 +2,90 @@
 
 from __future__ import annotations
 
-from django import template
+import json
+import logging
 
-from ..models import REASON_LABELS, STATUS_LABELS
+from django import template
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from .. import clock, services
+from ..api.serializers import WidgetStateSerializer
+from ..availability import WidgetState
+from ..models import REASON_LABELS, STATUS_LABELS, Widget
+from ..widget_texts import widget_texts
 
 register = template.Library()
+logger = logging.getLogger(__name__)
+_JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
 @register.filter
 def chatgate_label(code: str) -> str:
     """The readable, translated name of a status or reason code."""
     return str(STATUS_LABELS.get(code) or REASON_LABELS.get(code) or code)
+
+
+def _state(slug: str) -> WidgetState | None:
+    try:
+        return services.widget_state(slug, at=clock.now())
+    except Widget.DoesNotExist:
+        logger.warning("chatgate: no widget %r; the tag renders nothing", slug)
+        return None
+
+
+@register.simple_tag
+def chatgate_state(slug: str) -> WidgetState | None:
+    """``{% chatgate_state "default" as state %}``: the state for server-side decisions."""
+    return _state(slug)
+
+
+@register.simple_tag(takes_context=True)
+def chatgate_widget(context, slug: str) -> str:
+    """The widget: its state inline as JSON data, one deferred script, one stylesheet."""
+    state = _state(slug)
+    if state is None:
+        return ""
+    request = context.get("request")
+    rendered = context.render_context.setdefault("chatgate_assets", set())
+    config = {
+        "slug": slug,
+        "stateUrl": reverse("chatgate:widget-state", kwargs={"slug": slug}),
+        "ticketsUrl": reverse("chatgate:widget-tickets", kwargs={"slug": slug}),
+        "texts": widget_texts(),
+    }
+    html = render_to_string(
+        "chatgate/widget.html",
+        {
+            "slug": slug,
+            "state_id": f"chatgate-state-{slug}",
+            "config_id": f"chatgate-config-{slug}",
+            "state": WidgetStateSerializer(state).data,
+            "config": config,
+            "nonce": _nonce(context, request),
+            "assets": "assets" not in rendered,
+        },
+    )
+    rendered.add("assets")
+    return mark_safe(html)  # noqa: S308 -- rendered by a template with autoescape on
+
+
+def _nonce(context, request) -> str:
+    """A CSP nonce from Django's CSP support or django-csp, if the site uses one."""
+    nonce = context.get("csp_nonce") or getattr(request, "csp_nonce", "")
+    return str(nonce) if nonce else ""
+
+
+@register.simple_tag
+def chatgate_opening_hours_jsonld(slug: str) -> str:
+    """schema.org ``OpeningHoursSpecification`` of the widget's hours, exceptions included."""
+    try:
+        data = services.opening_hours_jsonld(slug, at=clock.now())
+    except Widget.DoesNotExist:
+        logger.warning("chatgate: no widget %r; the tag renders nothing", slug)
+        return ""
+    if data is None:
+        return ""
+    text = json.dumps(data, ensure_ascii=False).translate(_JSON_ESCAPES)
+    return mark_safe(f'<script type="application/ld+json">{text}</script>')  # noqa: S308 -- escaped above

@@ -1,0 +1,201 @@
+"""Serializers of the staff configuration API: bodies exactly as DESIGN.md section 3 shows them."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from rest_framework import serializers
+from timezone_field.rest_framework import TimeZoneSerializerField
+
+from .. import presence
+from ..availability import OpeningHours, Range
+from ..models import Agent, Department, Form, Schedule, ScheduleException, WeeklyRange, Widget
+from .serializers import UTCDateTimeField
+
+TIME_FORMAT = "%H:%M"
+
+
+class MinuteField(serializers.TimeField):
+    """``"09:00"``: a local wall-clock time to the minute."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format=TIME_FORMAT, input_formats=[TIME_FORMAT, "%H:%M:%S"], **kwargs)
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if parsed.second or parsed.microsecond:
+            raise serializers.ValidationError("Use whole minutes, such as 09:00.")
+        return parsed
+
+
+class RangeSerializer(serializers.Serializer):
+    opens = MinuteField()
+    closes = MinuteField()
+
+
+class WeeklyRangeSerializer(RangeSerializer):
+    weekday = serializers.IntegerField(
+        min_value=0, max_value=6, help_text="0 = Monday ... 6 = Sunday"
+    )
+
+
+class ExceptionSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    label = serializers.CharField(max_length=100, allow_blank=True, default="")
+    yearly = serializers.BooleanField(default=False)
+    ranges = RangeSerializer(many=True, default=list)
+
+
+class ScheduleSerializer(serializers.ModelSerializer):
+    timezone = TimeZoneSerializerField()
+    weekly = WeeklyRangeSerializer(many=True, source="weekly_ranges", required=False)
+    exceptions = ExceptionSerializer(many=True, required=False)
+
+    class Meta:
+        model = Schedule
+        fields = ["id", "name", "timezone", "weekly", "exceptions"]
+
+    def validate(self, attrs: dict) -> dict:
+        """Build the engine's schedule: it names overlapping ranges and their day."""
+        weekly: dict[int, list[Range]] = {}
+        for row in attrs.get("weekly_ranges", []):
+            weekly.setdefault(row["weekday"], []).append(Range(row["opens"], row["closes"]))
+        try:
+            OpeningHours("UTC", weekly=weekly)
+        except ValueError as error:
+            raise serializers.ValidationError({"weekly": [str(error)]}) from None
+        seen, errors = set(), {}
+        for index, row in enumerate(attrs.get("exceptions", [])):
+            if row["date"] in seen:
+                errors[index] = [f"{row['date']} is listed twice."]
+            seen.add(row["date"])
+            try:
+                OpeningHours(
+                    "UTC",
+                    exceptions={
+                        row["date"]: [Range(r["opens"], r["closes"]) for r in row["ranges"]]
+                    },
+                )
+            except ValueError as error:
+                errors[index] = [str(error)]
+        if errors:
+            raise serializers.ValidationError({"exceptions": errors})
+        return attrs
+
+    @transaction.atomic
+    def create(self, validated: dict) -> Schedule:
+        weekly, exceptions = validated.pop("weekly_ranges", []), validated.pop("exceptions", [])
+        schedule = Schedule.objects.create(**validated)
+        self._replace_rows(schedule, weekly, exceptions)
+        return schedule
+
+    @transaction.atomic
+    def update(self, schedule: Schedule, validated: dict) -> Schedule:
+        weekly, exceptions = validated.pop("weekly_ranges", None), validated.pop("exceptions", None)
+        for name, value in validated.items():
+            setattr(schedule, name, value)
+        schedule.save()
+        self._replace_rows(schedule, weekly, exceptions)
+        return schedule
+
+    def _replace_rows(self, schedule: Schedule, weekly, exceptions) -> None:
+        """Nested lists replace the stored ones; a list left out of a PATCH keeps them."""
+        if weekly is not None:
+            schedule.weekly_ranges.all().delete()
+            WeeklyRange.objects.bulk_create(WeeklyRange(schedule=schedule, **row) for row in weekly)
+        if exceptions is not None:
+            schedule.exceptions.all().delete()
+            ScheduleException.objects.bulk_create(
+                ScheduleException(
+                    schedule=schedule,
+                    date=row["date"],
+                    label=row["label"],
+                    yearly=row["yearly"],
+                    ranges=[
+                        {"opens": f"{r['opens']:%H:%M}", "closes": f"{r['closes']:%H:%M}"}
+                        for r in row["ranges"]
+                    ],
+                )
+                for row in exceptions
+            )
+        schedule.save()  # one more signal after bulk writes: cached snapshots are rebuilt
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "slug", "name", "schedule", "email", "active"]
+
+
+class AgentSerializer(serializers.ModelSerializer):
+    departments = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Department.objects.all(), many=True, required=False
+    )
+    status = serializers.ChoiceField(choices=Agent.Status.choices, required=False)
+
+    class Meta:
+        model = Agent
+        fields = ["id", "user", "display_name", "departments", "max_chats", "status"]
+
+    def save(self, **kwargs) -> Agent:
+        status = self.validated_data.pop("status", None)
+        agent = super().save(**kwargs)
+        if status is not None:
+            presence.set_status(agent, status)  # also a heartbeat, in the shared cache
+        return agent
+
+
+class WidgetSerializer(serializers.ModelSerializer):
+    departments = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Department.objects.all(), many=True, required=False
+    )
+    offline_form = serializers.PrimaryKeyRelatedField(
+        queryset=Form.objects.all(), allow_null=True, required=False
+    )
+    contact_form = serializers.PrimaryKeyRelatedField(
+        queryset=Form.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Widget
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "active",
+            "mode",
+            "schedule",
+            "departments",
+            "when_offline",
+            "away_accepts_chats",
+            "closing_soon_minutes",
+            "force",
+            "force_until",
+            "offline_form",
+            "contact_form",
+            "email",
+            "greeting",
+            "closing_soon_text",
+            "away_reply",
+        ]
+
+    def validate(self, attrs: dict) -> dict:
+        """The model's own ``clean()`` rules (form kinds, an end time without override)."""
+        values = {k: v for k, v in attrs.items() if k != "departments"}
+        instance = Widget(**{**self._current(), **values})
+        try:
+            instance.clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
+        return attrs
+
+    def _current(self) -> dict:
+        if self.instance is None:
+            return {}
+        names = ["force", "force_until", "offline_form", "contact_form"]
+        return {name: getattr(self.instance, name) for name in names}
+
+
+class PeriodSerializer(serializers.Serializer):
+    opens_at = UTCDateTimeField()
+    closes_at = UTCDateTimeField()

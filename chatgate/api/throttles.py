@@ -1,0 +1,22 @@
+"""Per-client throttle for visitors' POSTs; rate ``CHATGATE_TICKET_RATE``, counted in chatgate's cache."""
+
+from __future__ import annotations
+
+from django.core.cache import caches
+from rest_framework.throttling import SimpleRateThrottle
+
+from ..conf import app_settings
+
+
+class VisitorRateThrottle(SimpleRateThrottle):
+    scope = "chatgate_visitor"
+
+    def __init__(self) -> None:
+        self.cache = caches[app_settings.CACHE]
+        super().__init__()
+
+    def get_rate(self) -> str:
+        return app_settings.TICKET_RATE
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -1,0 +1,401 @@
+/* chatgate widget: keeps the page in step with the server's widget state.
+ * No dependencies. One global, window.Chatgate. Every text from the server or a
+ * visitor goes in with textContent, never innerHTML. */
+(function () {
+  "use strict";
+  if (window.Chatgate && window.Chatgate.version) return;
+
+  var listeners = { status: [], department: [], open: [], close: [], ticket: [] };
+  var widgets = [];
+  var PHONE = /^\+?[0-9][0-9 ().\-]{4,22}$/;
+  var EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+  var LIMITS = { textarea: 10000 };
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      var value = attrs[name];
+      if (value === false || value === null || value === undefined) return;
+      if (name === "className") node.className = value;
+      else node.setAttribute(name, value === true ? "" : value);
+    });
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function emit(name, detail) {
+    listeners[name].forEach(function (fn) {
+      try { fn(detail); } catch (error) { setTimeout(function () { throw error; }); }
+    });
+    document.dispatchEvent(new CustomEvent("chatgate:" + name, { detail: detail }));
+  }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (all, key) {
+      return key in values ? values[key] : all;
+    });
+  }
+
+  function language() {
+    return document.documentElement.lang || navigator.language || "en";
+  }
+
+  /* "today at 09:00", "tomorrow at 09:00", "Monday 09:00", in the visitor's zone. */
+  function when(iso, texts, now) {
+    var at = new Date(iso);
+    var lang = language();
+    var time = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" }).format(at);
+    var day = function (d) { return new Intl.DateTimeFormat("en-CA").format(d); };
+    var tomorrow = new Date(now.getTime() + 864e5);
+    if (day(at) === day(now)) return fill(texts.today, { time: time });
+    if (day(at) === day(tomorrow)) return fill(texts.tomorrow, { time: time });
+    var options = at - now < 6 * 864e5
+      ? { weekday: "long", hour: "2-digit", minute: "2-digit" }
+      : { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" };
+    return new Intl.DateTimeFormat(lang, options).format(at);
+  }
+
+  /* Mirrors the server's checks (chatgate/tickets.py); the server has the last word. */
+  function check(field, value, texts) {
+    if (field.type === "checkbox") return field.required && !value ? texts.required : "";
+    var text = String(value || "").trim();
+    if (!text) return field.required ? texts.required : "";
+    var limit = field.max_length || LIMITS[field.type] || 500;
+    if (text.length > limit) return fill(texts.tooLong, { limit: limit });
+    if (field.type === "email" && !EMAIL.test(text)) return texts.email;
+    if (field.type === "phone" && !PHONE.test(text)) return texts.phone;
+    if (field.type === "number" && !isFinite(Number(text))) return texts.number;
+    if (field.type === "date" && !/^\d{4}-\d{2}-\d{2}$/.test(text)) return texts.date;
+    if (field.type === "select" && field.choices.indexOf(text) < 0) return texts.choice;
+    return "";
+  }
+
+  function Widget(root) {
+    var slug = root.getAttribute("data-chatgate-widget");
+    this.root = root;
+    this.config = JSON.parse(document.getElementById("chatgate-config-" + slug).textContent);
+    this.texts = this.config.texts;
+    this.state = null;
+    this.etag = null;
+    this.draft = {};
+    this.isOpen = false;
+    this.sent = false;
+    this.timers = {};
+    this.build();
+    this.apply(JSON.parse(document.getElementById("chatgate-state-" + slug).textContent));
+    var self = this;
+    document.addEventListener("visibilitychange", function () {
+      if (document.hidden) self.stop("poll");
+      else self.refresh();
+    });
+  }
+
+  Widget.prototype.build = function () {
+    var id = this.root.id;
+    var self = this;
+    this.live = el("p", { className: "chatgate-live", "aria-live": "polite", role: "status" });
+    this.launcher = el("button", { type: "button", className: "chatgate-launcher", "aria-expanded": "false", "aria-controls": id + "-panel" });
+    this.panel = el("section", { id: id + "-panel", className: "chatgate-panel", role: "dialog", "aria-labelledby": id + "-title", hidden: true });
+    this.title = el("h2", { id: id + "-title", className: "chatgate-title" });
+    var closer = el("button", { type: "button", className: "chatgate-close", "aria-label": this.texts.close }, "×");
+    var header = el("header", { className: "chatgate-header" });
+    header.append(this.title, closer);
+    this.body = el("div", { className: "chatgate-body" });
+    this.panel.append(header, this.body);
+    this.root.append(this.live, this.panel, this.launcher);
+    this.launcher.addEventListener("click", function () { self.isOpen ? self.close() : self.open(); });
+    closer.addEventListener("click", function () { self.close(); });
+    this.panel.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") self.close();
+    });
+  };
+
+  Widget.prototype.apply = function (state) {
+    var before = this.state;
+    this.state = state;
+    this.render(before);
+    this.schedule();
+    if (!before || before.status !== state.status || before.show !== state.show || before.can_start_chat !== state.can_start_chat) {
+      if (before) this.announce();
+      emit("status", state);
+    }
+    var old = {};
+    ((before && before.departments) || []).forEach(function (d) { old[d.slug] = d.status; });
+    state.departments.forEach(function (d) {
+      if (before && old[d.slug] !== d.status) emit("department", d);
+    });
+  };
+
+  Widget.prototype.announce = function () {
+    var s = this.state;
+    var t = this.texts;
+    var text = s.show === "hidden" ? t.unavailable : s.can_start_chat ? (s.status === "away" ? t.away : t.online) : t.nobody;
+    if (s.opens_at && !s.can_start_chat) text += " " + fill(t.backAt, { when: when(s.opens_at, t, new Date()) });
+    this.live.textContent = text;
+  };
+
+  Widget.prototype.render = function (before) {
+    var s = this.state;
+    var t = this.texts;
+    var formKind = s.form ? s.form.kind : null;
+    this.root.hidden = s.show === "hidden";
+    this.root.setAttribute("data-show", s.show);
+    this.root.setAttribute("data-status", s.status);
+    if (s.show === "hidden") { this.close(); return; }
+    var label = { chat: t.chat, messaging: t.message, offline_form: t.leaveMessage, contact_form: t.contact }[s.show];
+    this.launcher.textContent = label;
+    this.title.textContent = s.form ? s.form.title : label;
+    var sameForm = before && before.show === s.show && before.form && formKind === before.form.kind && this.body.firstChild;
+    if (sameForm) { this.renderNotices(); return; }
+    this.sent = false;
+    this.body.textContent = "";
+    this.notices = el("div", { className: "chatgate-notices" });
+    this.body.append(this.notices);
+    this.renderNotices();
+    if (s.form) this.renderForm(s.form);
+    else if (s.texts.greeting) this.body.append(el("p", { className: "chatgate-greeting" }, s.texts.greeting));
+  };
+
+  Widget.prototype.renderNotices = function () {
+    var s = this.state;
+    var t = this.texts;
+    this.notices.textContent = "";
+    if (s.closing_soon && s.can_start_chat) this.notices.append(el("p", { className: "chatgate-notice chatgate-closing-soon" }, s.texts.closing_soon || t.closingSoon));
+    if (!s.can_start_chat || (s.mode === "messaging" && s.status === "offline")) {
+      if (s.mode === "messaging" && s.texts.away_reply) this.notices.append(el("p", { className: "chatgate-notice" }, s.texts.away_reply));
+      if (s.opens_at) this.notices.append(el("p", { className: "chatgate-notice chatgate-back-at" }, fill(t.backAt, { when: when(s.opens_at, t, new Date()) })));
+    }
+  };
+
+  Widget.prototype.renderForm = function (form) {
+    var self = this;
+    var t = this.texts;
+    var base = this.root.id + "-field-";
+    var node = el("form", { className: "chatgate-form", novalidate: true });
+    if (form.greeting) node.append(el("p", { className: "chatgate-greeting" }, form.greeting));
+    this.inputs = {};
+    var fields = form.fields.slice();
+    if (form.department_choice && this.state.departments.length) {
+      fields.unshift({ name: "__department", label: t.department, type: "select", required: false, help: "", max_length: null,
+        choices: this.state.departments.map(function (d) { return d.slug; }) });
+    }
+    fields.forEach(function (field) { node.append(self.renderField(field, base + field.name)); });
+    var honeypot = el("input", { type: "text", name: "website", className: "chatgate-hp", tabindex: "-1", autocomplete: "off", "aria-hidden": "true" });
+    this.general = el("p", { className: "chatgate-error", role: "alert" });
+    this.submit = el("button", { type: "submit", className: "chatgate-submit" }, form.submit_label);
+    node.append(honeypot, this.general, this.submit);
+    node.addEventListener("submit", function (event) { event.preventDefault(); self.send(form, node, honeypot); });
+    this.body.append(node);
+  };
+
+  Widget.prototype.renderField = function (field, id) {
+    var t = this.texts;
+    var self = this;
+    var row = el("div", { className: "chatgate-field chatgate-field-" + field.type });
+    var label = el("label", { for: id }, field.label);
+    if (field.required) {
+      label.append(" ", el("span", { className: "chatgate-required", "aria-hidden": "true" }, "*"));
+      label.append(el("span", { className: "chatgate-sr" }, " (" + t.requiredMark + ")"));
+    }
+    var input;
+    var attrs = { id: id, name: field.name, required: field.required, "aria-describedby": id + "-error" + (field.help ? " " + id + "-help" : "") };
+    if (field.type === "textarea") input = el("textarea", attrs);
+    else if (field.type === "select") {
+      input = el("select", attrs);
+      input.append(el("option", { value: "" }, "—"));
+      field.choices.forEach(function (choice) {
+        input.append(el("option", { value: choice }, self.choiceLabel(field, choice)));
+      });
+    } else {
+      var type = { email: "email", phone: "tel", number: "number", date: "date", checkbox: "checkbox" }[field.type] || "text";
+      attrs.type = type;
+      attrs.autocomplete = { email: "email", phone: "tel" }[field.type] || (field.name === "name" ? "name" : null);
+      input = el("input", attrs);
+    }
+    if (field.max_length) input.setAttribute("maxlength", field.max_length);
+    var saved = this.draft[field.name];
+    if (saved !== undefined) {
+      if (field.type === "checkbox") input.checked = saved; else input.value = saved;
+    }
+    input.addEventListener("input", function () { self.draft[field.name] = field.type === "checkbox" ? input.checked : input.value; });
+    input.addEventListener("change", function () { self.draft[field.name] = field.type === "checkbox" ? input.checked : input.value; });
+    var error = el("p", { id: id + "-error", className: "chatgate-error" });
+    if (field.type === "checkbox") row.append(input, label); else row.append(label, input);
+    if (field.help) row.append(el("p", { id: id + "-help", className: "chatgate-help" }, field.help));
+    row.append(error);
+    this.inputs[field.name] = { field: field, input: input, error: error };
+    return row;
+  };
+
+  /* Departments show their name, and "(offline)" when nobody there can answer now. */
+  Widget.prototype.choiceLabel = function (field, choice) {
+    if (field.name !== "__department") return choice;
+    var dept = this.state.departments.filter(function (d) { return d.slug === choice; })[0];
+    return dept.status === "offline" ? dept.name + " (" + this.texts.offline + ")" : dept.name;
+  };
+
+  Widget.prototype.showErrors = function (errors) {
+    var first = null;
+    var self = this;
+    Object.keys(this.inputs).forEach(function (name) {
+      var entry = self.inputs[name];
+      var message = errors[name] || "";
+      entry.error.textContent = message;
+      if (message) entry.input.setAttribute("aria-invalid", "true"); else entry.input.removeAttribute("aria-invalid");
+      if (message && !first) first = entry.input;
+    });
+    if (first) first.focus();
+    return !first;
+  };
+
+  Widget.prototype.send = function (form, node, honeypot) {
+    var self = this;
+    var t = this.texts;
+    var errors = {};
+    var values = {};
+    Object.keys(this.inputs).forEach(function (name) {
+      var entry = self.inputs[name];
+      var value = entry.field.type === "checkbox" ? entry.input.checked : entry.input.value;
+      var message = check(entry.field, value, t);
+      if (message) errors[name] = message;
+      values[name] = value;
+    });
+    this.general.textContent = "";
+    if (!this.showErrors(errors)) return;
+    var department = values.__department || null;
+    delete values.__department;
+    var body = {
+      form: form.kind, department: department, fields: values, website: honeypot.value,
+      page_url: location.href.slice(0, 2000), language: language(),
+      timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || ""
+    };
+    this.submit.disabled = true;
+    this.submit.textContent = t.sending;
+    fetch(this.config.ticketsUrl, {
+      method: "POST", credentials: "omit",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) { return { status: response.status, data: data }; });
+    }).then(function (result) {
+      self.submit.disabled = false;
+      self.submit.textContent = form.submit_label;
+      if (result.status === 201) return self.succeeded(result.data);
+      if (result.status === 400) return self.refused(result.data);
+      self.general.textContent = t.failed;
+    }, function () {
+      self.submit.disabled = false;
+      self.submit.textContent = form.submit_label;
+      self.general.textContent = t.failed;
+    });
+  };
+
+  Widget.prototype.succeeded = function (data) {
+    this.draft = {};
+    this.sent = true;
+    this.body.textContent = "";
+    var done = el("p", { className: "chatgate-success", role: "status", tabindex: "-1" }, data.message);
+    this.body.append(done);
+    done.focus();
+    emit("ticket", data);
+  };
+
+  Widget.prototype.refused = function (data) {
+    var errors = {};
+    var fieldErrors = data.fields || {};
+    if (Array.isArray(fieldErrors)) this.general.textContent = fieldErrors.join(" ");
+    else Object.keys(fieldErrors).forEach(function (name) { errors[name] = [].concat(fieldErrors[name]).join(" "); });
+    if (data.department) errors.__department = [].concat(data.department).join(" ");
+    var general = [].concat(data.form || [], data.website || [], data.page_url || [], data.timezone || []);
+    if (general.length) this.general.textContent = general.join(" ");
+    this.showErrors(errors);
+    if (data.state) this.apply(data.state);
+  };
+
+  Widget.prototype.open = function () {
+    if (this.state.show === "hidden") return;
+    this.isOpen = true;
+    this.panel.hidden = false;
+    this.launcher.setAttribute("aria-expanded", "true");
+    var target = this.panel.querySelector("input, textarea, select, button.chatgate-submit") || this.panel.querySelector(".chatgate-close");
+    if (target) target.focus();
+    emit("open", this.state);
+  };
+
+  Widget.prototype.close = function () {
+    if (!this.isOpen) return;
+    this.isOpen = false;
+    this.panel.hidden = true;
+    this.launcher.setAttribute("aria-expanded", "false");
+    this.launcher.focus();
+    emit("close", this.state);
+  };
+
+  Widget.prototype.stop = function (name) {
+    clearTimeout(this.timers[name]);
+  };
+
+  /* Re-check at valid_until (the next schedule change) and every poll_after seconds. */
+  Widget.prototype.schedule = function () {
+    var self = this;
+    var s = this.state;
+    this.stop("change");
+    this.stop("poll");
+    if (s.valid_until) {
+      var wait = Math.max(new Date(s.valid_until).getTime() - Date.now(), 0) + 250;
+      this.timers.change = setTimeout(function () { self.refresh(); }, Math.min(wait, 2147483647));
+    }
+    if (!document.hidden && s.poll_after > 0) {
+      this.timers.poll = setTimeout(function () { self.refresh(); }, s.poll_after * 1000);
+    }
+  };
+
+  Widget.prototype.refresh = function () {
+    var self = this;
+    var headers = { Accept: "application/json" };
+    if (this.etag) headers["If-None-Match"] = this.etag;
+    return fetch(this.config.stateUrl, { headers: headers, credentials: "omit", cache: "no-cache" })
+      .then(function (response) {
+        if (response.status === 304) return null;
+        if (!response.ok) throw new Error("chatgate: state " + response.status);
+        self.etag = response.headers.get("ETag");
+        return response.json();
+      })
+      .then(function (state) {
+        if (state) self.apply(state); else self.schedule();
+        return self.state;
+      }, function () { self.schedule(); return self.state; });
+  };
+
+  function first() {
+    return widgets[0];
+  }
+
+  window.Chatgate = {
+    version: "0.1.0",
+    on: function (name, fn) {
+      if (!listeners[name]) throw new Error("chatgate: unknown event " + name);
+      listeners[name].push(fn);
+      if (name === "status" && first()) fn(first().state);
+    },
+    get: function (key) {
+      var widget = first();
+      return widget ? (key === "state" ? widget.state : widget[key]) : undefined;
+    },
+    open: function () { if (first()) first().open(); },
+    close: function () { if (first()) first().close(); },
+    refresh: function () { return first() ? first().refresh() : Promise.resolve(undefined); },
+    widgets: widgets
+  };
+
+  function start() {
+    var roots = document.querySelectorAll("[data-chatgate-widget]");
+    Array.prototype.forEach.call(roots, function (root) {
+      if (!root.chatgate) root.chatgate = new Widget(root);
+      if (widgets.indexOf(root.chatgate) < 0) widgets.push(root.chatgate);
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

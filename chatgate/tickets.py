@@ -1,0 +1,229 @@
+"""Form submissions: validated against the form the widget offers now, stored, then notified.
+
+A ticket is committed before any email is sent; a failed send is recorded on
+the ticket and retried by ``chatgate_send_notifications``. Each ticket is sent
+once: the sender locks the row and re-checks ``notified_at``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.core.validators import EmailValidator
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from . import clock, services
+from .availability import FormDefinition, FormFieldDefinition, WidgetState
+from .conf import app_settings
+from .models import Department, Ticket, Widget
+from .signals import ticket_created
+
+logger = logging.getLogger(__name__)
+PHONE = re.compile(r"^\+?[0-9][0-9 ().\-]{4,22}$")
+DEFAULT_MAX_LENGTH = {"textarea": 10_000}
+FALLBACK_MAX_LENGTH = 500
+
+
+class SubmissionRefused(Exception):
+    """The submission cannot become a ticket; ``errors`` maps a key to messages, for a 400."""
+
+    def __init__(self, errors: dict, state: WidgetState | None = None) -> None:
+        super().__init__(errors)
+        self.errors, self.state = errors, state
+
+
+@dataclass(frozen=True)
+class Submission:
+    form: str  # "offline" | "contact"
+    fields: dict
+    department: str | None = None
+    page_url: str = ""
+    language: str = ""
+    timezone: str = ""
+    user_agent: str = ""
+
+
+def submit(widget_slug: str, submission: Submission, *, at: datetime | None = None) -> Ticket:
+    """Validate against the form offered at ``at`` and store the ticket; notify after commit."""
+    at = at or clock.now()
+    state = services.widget_state(widget_slug, at=at)
+    form = state.form if state.form and state.form.kind == submission.form else None
+    if form is None:
+        message = _("This form is not offered right now.")
+        raise SubmissionRefused({"form": [message]}, state)
+    department = _department(submission.department, state)
+    values = clean_fields(form, submission.fields)
+    with transaction.atomic():
+        ticket = Ticket.objects.create(
+            widget=Widget.objects.get(slug=widget_slug),
+            form_id=form.id,
+            form_kind=form.kind,
+            department=department,
+            fields=[
+                {"name": f.name, "label": f.label, "value": values[f.name]}
+                for f in form.fields
+                if f.name in values
+            ],
+            email=next(
+                (
+                    str(values[f.name])
+                    for f in form.fields
+                    if f.type == "email" and values.get(f.name)
+                ),
+                "",
+            ),
+            page_url=submission.page_url,
+            language=submission.language[:35],
+            visitor_timezone=submission.timezone,
+            user_agent=submission.user_agent[:500],
+        )
+        transaction.on_commit(lambda: _after_commit(ticket.pk))
+    return ticket
+
+
+def _department(slug: str | None, state: WidgetState) -> Department | None:
+    if not slug:
+        return None
+    if state.department(slug) is None:
+        raise SubmissionRefused(
+            {"department": [_("Unknown department “%(slug)s”.") % {"slug": slug}]}
+        )
+    return Department.objects.get(slug=slug)
+
+
+def clean_fields(form: FormDefinition, data: dict) -> dict:
+    """The submitted values checked against the form's definition; SubmissionRefused if not."""
+    if not isinstance(data, dict):
+        raise SubmissionRefused({"fields": [_("Expected an object of field values.")]})
+    known = {f.name: f for f in form.fields}
+    errors: dict[str, list[str]] = {
+        name: [_("Unknown field.")] for name in data if name not in known
+    }
+    values = {}
+    for field in form.fields:
+        try:
+            value = clean_value(field, data.get(field.name))
+        except ValidationError as error:
+            errors[field.name] = list(error.messages)
+            continue
+        if value not in (None, ""):
+            values[field.name] = value
+    if errors:
+        raise SubmissionRefused({"fields": errors})
+    return values
+
+
+def clean_value(field: FormFieldDefinition, value):
+    """One value, normalised to JSON-friendly data; ``ValidationError`` with the reason."""
+    if field.type == "checkbox":
+        if value not in (None, "", True, False, "true", "false", "on"):
+            raise ValidationError(_("Tick the box or leave it empty."))
+        checked = value in (True, "true", "on")
+        if field.required and not checked:
+            raise ValidationError(_("This box must be ticked."))
+        return checked
+    if isinstance(value, (bool, dict, list)):
+        raise ValidationError(_("Enter text, not a list or an object."))
+    text = "" if value is None else str(value).strip()
+    if not text:
+        if field.required:
+            raise ValidationError(_("This field is required."))
+        return ""
+    limit = field.max_length or DEFAULT_MAX_LENGTH.get(field.type, FALLBACK_MAX_LENGTH)
+    if len(text) > limit:
+        raise ValidationError(
+            _("At most %(limit)d characters (this has %(length)d).")
+            % {"limit": limit, "length": len(text)}
+        )
+    return _typed(field, text)
+
+
+def _typed(field: FormFieldDefinition, text: str):
+    if field.type == "email":
+        EmailValidator(message=_("Enter a valid email address."))(text)
+    elif field.type == "phone" and not PHONE.match(text):
+        raise ValidationError(_("Enter a valid phone number, such as +33 1 23 45 67 89."))
+    elif field.type == "select" and text not in field.choices:
+        raise ValidationError(_("Choose one of the options."))
+    elif field.type == "number":
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError(_("Enter a number.")) from None
+        if not number.is_finite():
+            raise ValidationError(_("Enter a number."))
+    elif field.type == "date":
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            raise ValidationError(_("Enter a date as YYYY-MM-DD.")) from None
+    return text
+
+
+def _after_commit(ticket_id: int) -> None:
+    ticket = Ticket.objects.select_related("widget", "department").get(pk=ticket_id)
+    ticket_created.send(sender=Ticket, ticket=ticket)
+    send_notification(ticket_id)
+
+
+def send_notification(ticket_id: int) -> bool:
+    """Email the ticket once; returns True when it is (or already was) sent."""
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update(skip_locked=True)
+            .select_related("widget", "department")
+            .filter(pk=ticket_id, notified_at__isnull=True)
+            .first()
+        )
+        if ticket is None:
+            return Ticket.objects.filter(pk=ticket_id, notified_at__isnull=False).exists()
+        ticket.notify_attempts += 1
+        try:
+            _email(ticket).send()
+        except Exception as error:  # any transport error: record it, retry later
+            logger.warning("chatgate: notification of ticket %s failed: %s", ticket.pk, error)
+            ticket.notify_error = f"{type(error).__name__}: {error}"[:1000]
+            ticket.save(update_fields=["notify_attempts", "notify_error"])
+            return False
+        ticket.notified_at, ticket.notify_error = clock.now(), ""
+        ticket.save(update_fields=["notify_attempts", "notify_error", "notified_at"])
+        return True
+
+
+def _email(ticket: Ticket) -> EmailMessage:
+    recipients = [ticket.department.email] if ticket.department and ticket.department.email else []
+    recipients = recipients or (
+        [ticket.widget.email] if ticket.widget and ticket.widget.email else []
+    )
+    recipients = recipients or [address for _name, address in settings.MANAGERS]
+    if not recipients:
+        raise ValueError("no address to notify: set one on the department, the widget or MANAGERS")
+    lines = [f"{f['label']}: {f['value']}" for f in ticket.fields]
+    lines += [
+        "",
+        f"Page: {ticket.page_url}",
+        f"Language: {ticket.language}",
+        f"Time zone: {ticket.visitor_timezone}",
+    ]
+    widget = ticket.widget.name if ticket.widget else "-"
+    return EmailMessage(
+        subject=f"[{widget}] {ticket} ({ticket.get_form_kind_display()})",
+        body="\n".join(lines),
+        from_email=app_settings.FROM_EMAIL or settings.DEFAULT_FROM_EMAIL,
+        to=recipients,
+        reply_to=[ticket.email] if ticket.email else None,
+    )
+
+
+def pending_notifications() -> list[int]:
+    return list(
+        Ticket.objects.filter(notified_at__isnull=True).order_by("pk").values_list("pk", flat=True)
+    )

@@ -1,0 +1,36 @@
+"""The widget's own interface texts, translated on the server in the page's language."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+
+def widget_texts() -> dict[str, str]:
+    return {
+        "chat": _("Chat with us"),
+        "message": _("Message us"),
+        "leaveMessage": _("Leave a message"),
+        "contact": _("Contact us"),
+        "close": _("Close"),
+        "backAt": _("We'll be back {when}."),
+        "today": _("today at {time}"),
+        "tomorrow": _("tomorrow at {time}"),
+        "nobody": _("No one is available right now."),
+        "closingSoon": _("We are closing soon."),
+        "required": _("This field is required."),
+        "requiredMark": _("required"),
+        "email": _("Enter a valid email address."),
+        "phone": _("Enter a valid phone number, such as +33 1 23 45 67 89."),
+        "number": _("Enter a number."),
+        "date": _("Enter a date as YYYY-MM-DD."),
+        "choice": _("Choose one of the options."),
+        "tooLong": _("At most {limit} characters."),
+        "department": _("Department"),
+        "offline": _("offline"),
+        "sending": _("Sending…"),
+        "failed": _("Sending failed. Your message is kept; please try again."),
+        "online": _("We are online."),
+        "away": _("We are away but will answer."),
+        "unavailable": _("Chat is not available right now."),
+        "startChat": _("Open the chat"),
+    }
