@@ -1,6 +1,6 @@
 /* chatgate widget: keeps the page in step with the server's widget state.
  * No dependencies. One global, window.Chatgate. Every text from the server or a
- * visitor goes in with textContent, never innerHTML. */
+ * visitor goes in with textContent, never as markup. */
 (function () {
   "use strict";
   if (window.Chatgate && window.Chatgate.version) return;

@@ -1,0 +1,189 @@
+"""The staff configuration API: bodies as DESIGN.md shows them, permissions, 400s per field."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.auth.models import Permission
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from chatgate import presence, services
+from chatgate.models import Agent, Form, Schedule
+from tests.factories import AgentFactory, DepartmentFactory, FormFactory, ScheduleFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SCHEDULE = {
+    "name": "Support",
+    "timezone": "Europe/Paris",
+    "weekly": [{"weekday": 0, "opens": "09:00", "closes": "12:00"}, {"weekday": 4, "opens": "22:00", "closes": "02:00"}],
+    "exceptions": [
+        {"date": "2026-12-25", "label": "Christmas", "yearly": True, "ranges": []},
+        {"date": "2026-12-24", "label": "Eve", "yearly": False, "ranges": [{"opens": "09:00", "closes": "12:00"}]},
+    ],
+}
+
+
+@pytest.fixture
+def admin_api():
+    client = APIClient()
+    client.force_authenticate(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_schedule_round_trips_exactly_as_designed(admin_api):
+    created = admin_api.post("/chatgate/api/schedules/", SCHEDULE, format="json")
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    by_date = sorted(SCHEDULE["exceptions"], key=lambda e: e["date"])  # served in date order
+    assert body == {"id": body["id"], **SCHEDULE, "exceptions": by_date}
+    assert admin_api.get(f"/chatgate/api/schedules/{body['id']}/").json() == body
+    hours = Schedule.objects.get().to_hours()
+    assert hours.is_open(datetime(2026, 11, 28, 0, 30, tzinfo=UTC))  # Friday night into Saturday
+    assert not hours.is_open(datetime(2027, 12, 25, 9, 30, tzinfo=UTC))  # yearly
+
+
+def test_schedule_put_replaces_nested_rows_and_invalidates_cached_state(admin_api):
+    schedule_id = admin_api.post("/chatgate/api/schedules/", SCHEDULE, format="json").json()["id"]
+    widget = admin_api.post("/chatgate/api/widgets/", {"slug": "shop", "name": "Shop", "schedule": schedule_id}, format="json")
+    assert widget.status_code == 201, widget.json()
+    monday = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    assert services.widget_state("shop", at=monday).reason == "no_agents"  # open hours
+    put = admin_api.put(f"/chatgate/api/schedules/{schedule_id}/", {**SCHEDULE, "weekly": []}, format="json")
+    assert put.status_code == 200 and put.json()["weekly"] == []
+    assert services.widget_state("shop", at=monday).reason == "closed"
+    patch = admin_api.patch(f"/chatgate/api/schedules/{schedule_id}/", {"name": "Renamed"}, format="json")
+    assert len(patch.json()["exceptions"]) == 2  # a PATCH without the list keeps it
+
+
+@pytest.mark.parametrize(
+    ("change", "errors"),
+    [
+        (
+            {"weekly": [{"weekday": 1, "opens": "09:00", "closes": "12:00"}, {"weekday": 1, "opens": "11:00", "closes": "13:00"}]},
+            {"weekly": ["ranges 09:00-12:00 and 11:00-13:00 overlap on Tuesday"]},
+        ),
+        ({"timezone": "Mars/Base"}, {"timezone": ["A valid timezone is required."]}),
+        ({"weekly": [{"weekday": 7, "opens": "09:00", "closes": "12:00"}]}, {"weekly": {"0": {"weekday": ["Ensure this value is less than or equal to 6."]}}}),
+        ({"weekly": [{"weekday": 1, "opens": "9h", "closes": "12:00"}]}, "opens"),
+        ({"weekly": [{"weekday": 1, "opens": "09:00:30", "closes": "12:00"}]}, {"weekly": {"0": {"opens": ["Use whole minutes, such as 09:00."]}}}),
+        (
+            {"exceptions": [{"date": "2026-12-24", "ranges": [{"opens": "09:00", "closes": "12:00"}, {"opens": "10:00", "closes": "11:00"}]}]},
+            {"exceptions": {"0": ["ranges 09:00-12:00 and 10:00-11:00 overlap on 2026-12-24"]}},
+        ),
+        ({"exceptions": [{"date": "2026-12-24"}, {"date": "2026-12-24"}]}, {"exceptions": {"1": ["2026-12-24 is listed twice."]}}),
+        ({"name": ""}, {"name": ["This field may not be blank."]}),
+    ],
+)
+def test_schedule_errors_are_400_per_field(admin_api, change, errors):
+    response = admin_api.post("/chatgate/api/schedules/", {**SCHEDULE, **change}, format="json")
+    assert response.status_code == 400
+    if isinstance(errors, str):
+        assert errors in str(response.json())
+    else:
+        assert response.json() == errors
+    assert not Schedule.objects.exists()
+
+
+def test_periods_endpoint(admin_api):
+    schedule_id = admin_api.post("/chatgate/api/schedules/", SCHEDULE, format="json").json()["id"]
+    url = f"/chatgate/api/schedules/{schedule_id}/periods/"
+    response = admin_api.get(url, {"start": "2026-11-23T00:00:00Z", "end": "2026-11-30T00:00:00Z"})
+    assert response.json() == [
+        {"opens_at": "2026-11-23T08:00:00Z", "closes_at": "2026-11-23T11:00:00Z"},
+        {"opens_at": "2026-11-27T21:00:00Z", "closes_at": "2026-11-28T01:00:00Z"},
+    ]
+    assert admin_api.get(url, {"start": "2026-11-23T00:00:00", "end": "2026-11-30T00:00:00Z"}).json() == {
+        "start": ["start must include a time zone offset or Z."]
+    }
+    assert "end" in admin_api.get(url, {"start": "2026-11-23T00:00:00Z", "end": "2028-01-01T00:00:00Z"}).json()
+    assert "start" in admin_api.get(url, {"end": "2026-11-30T00:00:00Z"}).json()
+
+
+def test_department_agent_widget_bodies(admin_api):
+    schedule = ScheduleFactory()
+    dept = admin_api.post(
+        "/chatgate/api/departments/",
+        {"slug": "sales", "name": "Sales", "schedule": schedule.pk, "email": "sales@example.com", "active": True},
+        format="json",
+    )
+    assert dept.status_code == 201
+    user = UserFactory()
+    agent = admin_api.post(
+        "/chatgate/api/agents/",
+        {"user": user.pk, "display_name": "Ana", "departments": ["sales"], "max_chats": 3, "status": "online"},
+        format="json",
+    )
+    assert agent.status_code == 201, agent.json()
+    assert agent.json()["departments"] == ["sales"] and agent.json()["status"] == "online"
+    assert presence.read([Agent.objects.get()])[agent.json()["id"]][0] == "online"
+    offline, contact = FormFactory(kind=Form.Kind.OFFLINE), FormFactory(kind=Form.Kind.CONTACT)
+    body = {
+        "slug": "default", "name": "Shop", "mode": "chat", "schedule": schedule.pk, "departments": ["sales"],
+        "when_offline": "offline_form", "away_accepts_chats": True, "closing_soon_minutes": 15,
+        "force": None, "force_until": None, "offline_form": offline.pk, "contact_form": contact.pk,
+    }  # fmt: skip
+    widget = admin_api.post("/chatgate/api/widgets/", body, format="json")
+    assert widget.status_code == 201, widget.json()
+    assert {k: widget.json()[k] for k in body} == body
+    assert admin_api.get("/chatgate/api/departments/sales/").json()["name"] == "Sales"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"offline_form": "contact"}, "offline_form"),
+        ({"force_until": "2026-12-01T00:00:00Z"}, "force_until"),
+        ({"departments": ["nope"]}, "departments"),
+        ({"mode": "video"}, "mode"),
+    ],
+)
+def test_widget_validation_names_the_field(admin_api, change, field):
+    contact = FormFactory(kind=Form.Kind.CONTACT)
+    change = {k: contact.pk if v == "contact" else v for k, v in change.items()}
+    response = admin_api.post("/chatgate/api/widgets/", {"slug": "w", "name": "W", **change}, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_agent_with_unknown_status_is_400(admin_api):
+    response = admin_api.post("/chatgate/api/agents/", {"user": UserFactory().pk, "display_name": "A", "status": "busy"}, format="json")
+    assert response.status_code == 400 and "status" in response.json()
+
+
+def test_anonymous_and_non_staff_are_refused():
+    assert APIClient().get("/chatgate/api/schedules/").status_code in (401, 403)
+    client = APIClient()
+    client.force_authenticate(UserFactory())
+    assert client.get("/chatgate/api/schedules/").status_code == 403
+
+
+def test_staff_needs_the_model_permission():
+    user = UserFactory(is_staff=True)
+    client = APIClient()
+    client.force_authenticate(user)
+    assert client.get("/chatgate/api/schedules/").status_code == 403
+    user.user_permissions.add(Permission.objects.get(codename="view_schedule"))
+    client.force_authenticate(type(user).objects.get(pk=user.pk))
+    assert client.get("/chatgate/api/schedules/").status_code == 200
+    assert client.post("/chatgate/api/schedules/", SCHEDULE, format="json").status_code == 403
+
+
+def test_token_authentication_for_scripts():
+    token = Token.objects.create(user=UserFactory(is_staff=True, is_superuser=True))
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.post("/chatgate/api/schedules/", SCHEDULE, format="json").status_code == 201
+
+
+def test_session_authentication_needs_csrf():
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert client.post("/chatgate/api/schedules/", SCHEDULE, format="json").status_code == 403
+
+
+def test_agents_list(admin_api):
+    AgentFactory(departments=[DepartmentFactory(slug="sales")])
+    (agent,) = admin_api.get("/chatgate/api/agents/").json()
+    assert agent["departments"] == ["sales"] and agent["status"] == "offline"

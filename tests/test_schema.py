@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+from drf_spectacular.validation import validate_schema
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    with django_db_blocker.unblock():
+        response = APIClient().get("/chatgate/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_schema_is_valid_openapi_3_with_the_site_prefix(schema):
+    validate_schema(schema)
+    assert schema["openapi"].startswith("3.")
+    assert schema["servers"] == [{"url": "/chatgate"}]
+
+
+def test_every_endpoint_is_described(schema):
+    assert set(schema["paths"]) == {
+        "/api/widgets/{slug}/state/",
+        "/api/widgets/{slug}/tickets/",
+        "/api/schedules/",
+        "/api/schedules/{id}/",
+        "/api/schedules/{id}/periods/",
+        "/api/departments/",
+        "/api/departments/{slug}/",
+        "/api/agents/",
+        "/api/agents/{id}/",
+        "/api/widgets/",
+        "/api/widgets/{slug}/",
+    }
+
+
+def _ref(content) -> str:
+    return content["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+
+
+def test_request_and_response_bodies_are_described(schema):
+    tickets = schema["paths"]["/api/widgets/{slug}/tickets/"]["post"]
+    assert _ref(tickets["requestBody"]["content"]) == "TicketSubmission"
+    assert _ref(tickets["responses"]["201"]["content"]) == "TicketCreated"
+    assert _ref(tickets["responses"]["400"]["content"]) == "TicketRefused"
+    state = schema["paths"]["/api/widgets/{slug}/state/"]["get"]["responses"]
+    assert _ref(state["200"]["content"]) == "WidgetState"
+    assert "304" in state
+    components = schema["components"]["schemas"]
+    assert set(components["WidgetState"]["properties"]) >= {"show", "valid_until", "departments", "form"}
+    assert set(components["Schedule"]["properties"]) == {"id", "name", "timezone", "weekly", "exceptions"}
+
+
+def test_schema_needs_no_login():
+    assert APIClient().get("/chatgate/api/schema/").status_code == 200
