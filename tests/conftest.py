@@ -8,6 +8,9 @@ from django.core.cache import caches
 
 from tests import clock
 
+# Playwright's sync API runs an event loop; live_server's database access is safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

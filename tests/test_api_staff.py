@@ -11,17 +11,31 @@ from rest_framework.test import APIClient
 
 from chatgate import presence, services
 from chatgate.models import Agent, Form, Schedule
-from tests.factories import AgentFactory, DepartmentFactory, FormFactory, ScheduleFactory, UserFactory
+from tests.factories import (
+    AgentFactory,
+    DepartmentFactory,
+    FormFactory,
+    ScheduleFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 SCHEDULE = {
     "name": "Support",
     "timezone": "Europe/Paris",
-    "weekly": [{"weekday": 0, "opens": "09:00", "closes": "12:00"}, {"weekday": 4, "opens": "22:00", "closes": "02:00"}],
+    "weekly": [
+        {"weekday": 0, "opens": "09:00", "closes": "12:00"},
+        {"weekday": 4, "opens": "22:00", "closes": "02:00"},
+    ],
     "exceptions": [
         {"date": "2026-12-25", "label": "Christmas", "yearly": True, "ranges": []},
-        {"date": "2026-12-24", "label": "Eve", "yearly": False, "ranges": [{"opens": "09:00", "closes": "12:00"}]},
+        {
+            "date": "2026-12-24",
+            "label": "Eve",
+            "yearly": False,
+            "ranges": [{"opens": "09:00", "closes": "12:00"}],
+        },
     ],
 }
 
@@ -47,14 +61,22 @@ def test_schedule_round_trips_exactly_as_designed(admin_api):
 
 def test_schedule_put_replaces_nested_rows_and_invalidates_cached_state(admin_api):
     schedule_id = admin_api.post("/chatgate/api/schedules/", SCHEDULE, format="json").json()["id"]
-    widget = admin_api.post("/chatgate/api/widgets/", {"slug": "shop", "name": "Shop", "schedule": schedule_id}, format="json")
+    widget = admin_api.post(
+        "/chatgate/api/widgets/",
+        {"slug": "shop", "name": "Shop", "schedule": schedule_id},
+        format="json",
+    )
     assert widget.status_code == 201, widget.json()
     monday = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     assert services.widget_state("shop", at=monday).reason == "no_agents"  # open hours
-    put = admin_api.put(f"/chatgate/api/schedules/{schedule_id}/", {**SCHEDULE, "weekly": []}, format="json")
+    put = admin_api.put(
+        f"/chatgate/api/schedules/{schedule_id}/", {**SCHEDULE, "weekly": []}, format="json"
+    )
     assert put.status_code == 200 and put.json()["weekly"] == []
     assert services.widget_state("shop", at=monday).reason == "closed"
-    patch = admin_api.patch(f"/chatgate/api/schedules/{schedule_id}/", {"name": "Renamed"}, format="json")
+    patch = admin_api.patch(
+        f"/chatgate/api/schedules/{schedule_id}/", {"name": "Renamed"}, format="json"
+    )
     assert len(patch.json()["exceptions"]) == 2  # a PATCH without the list keeps it
 
 
@@ -62,18 +84,42 @@ def test_schedule_put_replaces_nested_rows_and_invalidates_cached_state(admin_ap
     ("change", "errors"),
     [
         (
-            {"weekly": [{"weekday": 1, "opens": "09:00", "closes": "12:00"}, {"weekday": 1, "opens": "11:00", "closes": "13:00"}]},
+            {
+                "weekly": [
+                    {"weekday": 1, "opens": "09:00", "closes": "12:00"},
+                    {"weekday": 1, "opens": "11:00", "closes": "13:00"},
+                ]
+            },
             {"weekly": ["ranges 09:00-12:00 and 11:00-13:00 overlap on Tuesday"]},
         ),
         ({"timezone": "Mars/Base"}, {"timezone": ["A valid timezone is required."]}),
-        ({"weekly": [{"weekday": 7, "opens": "09:00", "closes": "12:00"}]}, {"weekly": {"0": {"weekday": ["Ensure this value is less than or equal to 6."]}}}),
-        ({"weekly": [{"weekday": 1, "opens": "9h", "closes": "12:00"}]}, "opens"),
-        ({"weekly": [{"weekday": 1, "opens": "09:00:30", "closes": "12:00"}]}, {"weekly": {"0": {"opens": ["Use whole minutes, such as 09:00."]}}}),
         (
-            {"exceptions": [{"date": "2026-12-24", "ranges": [{"opens": "09:00", "closes": "12:00"}, {"opens": "10:00", "closes": "11:00"}]}]},
+            {"weekly": [{"weekday": 7, "opens": "09:00", "closes": "12:00"}]},
+            {"weekly": {"0": {"weekday": ["Ensure this value is less than or equal to 6."]}}},
+        ),
+        ({"weekly": [{"weekday": 1, "opens": "9h", "closes": "12:00"}]}, "opens"),
+        (
+            {"weekly": [{"weekday": 1, "opens": "09:00:30", "closes": "12:00"}]},
+            {"weekly": {"0": {"opens": ["Use whole minutes, such as 09:00."]}}},
+        ),
+        (
+            {
+                "exceptions": [
+                    {
+                        "date": "2026-12-24",
+                        "ranges": [
+                            {"opens": "09:00", "closes": "12:00"},
+                            {"opens": "10:00", "closes": "11:00"},
+                        ],
+                    }
+                ]
+            },
             {"exceptions": {"0": ["ranges 09:00-12:00 and 10:00-11:00 overlap on 2026-12-24"]}},
         ),
-        ({"exceptions": [{"date": "2026-12-24"}, {"date": "2026-12-24"}]}, {"exceptions": {"1": ["2026-12-24 is listed twice."]}}),
+        (
+            {"exceptions": [{"date": "2026-12-24"}, {"date": "2026-12-24"}]},
+            {"exceptions": {"1": ["2026-12-24 is listed twice."]}},
+        ),
         ({"name": ""}, {"name": ["This field may not be blank."]}),
     ],
 )
@@ -95,10 +141,15 @@ def test_periods_endpoint(admin_api):
         {"opens_at": "2026-11-23T08:00:00Z", "closes_at": "2026-11-23T11:00:00Z"},
         {"opens_at": "2026-11-27T21:00:00Z", "closes_at": "2026-11-28T01:00:00Z"},
     ]
-    assert admin_api.get(url, {"start": "2026-11-23T00:00:00", "end": "2026-11-30T00:00:00Z"}).json() == {
-        "start": ["start must include a time zone offset or Z."]
-    }
-    assert "end" in admin_api.get(url, {"start": "2026-11-23T00:00:00Z", "end": "2028-01-01T00:00:00Z"}).json()
+    assert admin_api.get(
+        url, {"start": "2026-11-23T00:00:00", "end": "2026-11-30T00:00:00Z"}
+    ).json() == {"start": ["start must include a time zone offset or Z."]}
+    assert (
+        "end"
+        in admin_api.get(
+            url, {"start": "2026-11-23T00:00:00Z", "end": "2028-01-01T00:00:00Z"}
+        ).json()
+    )
     assert "start" in admin_api.get(url, {"end": "2026-11-30T00:00:00Z"}).json()
 
 
@@ -106,14 +157,26 @@ def test_department_agent_widget_bodies(admin_api):
     schedule = ScheduleFactory()
     dept = admin_api.post(
         "/chatgate/api/departments/",
-        {"slug": "sales", "name": "Sales", "schedule": schedule.pk, "email": "sales@example.com", "active": True},
+        {
+            "slug": "sales",
+            "name": "Sales",
+            "schedule": schedule.pk,
+            "email": "sales@example.com",
+            "active": True,
+        },
         format="json",
     )
     assert dept.status_code == 201
     user = UserFactory()
     agent = admin_api.post(
         "/chatgate/api/agents/",
-        {"user": user.pk, "display_name": "Ana", "departments": ["sales"], "max_chats": 3, "status": "online"},
+        {
+            "user": user.pk,
+            "display_name": "Ana",
+            "departments": ["sales"],
+            "max_chats": 3,
+            "status": "online",
+        },
         format="json",
     )
     assert agent.status_code == 201, agent.json()
@@ -143,13 +206,19 @@ def test_department_agent_widget_bodies(admin_api):
 def test_widget_validation_names_the_field(admin_api, change, field):
     contact = FormFactory(kind=Form.Kind.CONTACT)
     change = {k: contact.pk if v == "contact" else v for k, v in change.items()}
-    response = admin_api.post("/chatgate/api/widgets/", {"slug": "w", "name": "W", **change}, format="json")
+    response = admin_api.post(
+        "/chatgate/api/widgets/", {"slug": "w", "name": "W", **change}, format="json"
+    )
     assert response.status_code == 400
     assert field in response.json()
 
 
 def test_agent_with_unknown_status_is_400(admin_api):
-    response = admin_api.post("/chatgate/api/agents/", {"user": UserFactory().pk, "display_name": "A", "status": "busy"}, format="json")
+    response = admin_api.post(
+        "/chatgate/api/agents/",
+        {"user": UserFactory().pk, "display_name": "A", "status": "busy"},
+        format="json",
+    )
     assert response.status_code == 400 and "status" in response.json()
 
 

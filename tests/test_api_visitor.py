@@ -38,14 +38,37 @@ def shop():
     sales = DepartmentFactory(slug="sales", name="Sales", email="sales@example.com")
     offline = FormFactory(kind=Form.Kind.OFFLINE, success_message="Thanks, we'll write back.")
     FormFieldFactory(form=offline, name="name", label="Name", required=True, position=0)
-    FormFieldFactory(form=offline, name="email", label="Email", type="email", required=True, position=1)
+    FormFieldFactory(
+        form=offline, name="email", label="Email", type="email", required=True, position=1
+    )
     FormFieldFactory(form=offline, name="phone", label="Phone", type="phone", position=2)
-    FormFieldFactory(form=offline, name="topic", label="Topic", type="select", choices="Orders\nReturns", position=3)
-    FormFieldFactory(form=offline, name="message", label="Message", type="textarea", required=True, max_length=50, position=4)
+    FormFieldFactory(
+        form=offline,
+        name="topic",
+        label="Topic",
+        type="select",
+        choices="Orders\nReturns",
+        position=3,
+    )
+    FormFieldFactory(
+        form=offline,
+        name="message",
+        label="Message",
+        type="textarea",
+        required=True,
+        max_length=50,
+        position=4,
+    )
     FormFieldFactory(form=offline, name="consent", label="Consent", type="checkbox", position=5)
     FormFieldFactory(form=offline, name="quantity", label="Quantity", type="number", position=6)
     FormFieldFactory(form=offline, name="since", label="Since", type="date", position=7)
-    widget = WidgetFactory(slug="shop", schedule=schedule, departments=[sales], offline_form=offline, email="shop@example.com")
+    widget = WidgetFactory(
+        slug="shop",
+        schedule=schedule,
+        departments=[sales],
+        offline_form=offline,
+        email="shop@example.com",
+    )
     return widget
 
 
@@ -89,7 +112,9 @@ def test_state_etag_and_if_none_match(api, shop, frozen):
         (MONDAY_19, 3, 3),
     ],
 )
-def test_cache_control_is_bounded_by_valid_until(api, shop, frozen, settings, now, setting, max_age):
+def test_cache_control_is_bounded_by_valid_until(
+    api, shop, frozen, settings, now, setting, max_age
+):
     settings.CHATGATE_STATE_MAX_AGE = setting
     frozen(now)
     assert api.get(STATE)["Cache-Control"] == f"public, max-age={max_age}"
@@ -108,12 +133,21 @@ def test_state_ignores_host_authentication_defaults(api, shop, settings, frozen)
     assert api.get(STATE).status_code == 200
 
 
-def test_ticket_is_stored_with_every_detail_and_notified(api, shop, frozen, django_capture_on_commit_callbacks):
+def test_ticket_is_stored_with_every_detail_and_notified(
+    api, shop, frozen, django_capture_on_commit_callbacks
+):
     frozen(MONDAY_19)
     body = {
         "form": "offline",
         "department": "sales",
-        "fields": {**VALID, "phone": "+33 1 23 45 67 89", "topic": "Returns", "consent": True, "quantity": "2", "since": "2026-11-01"},
+        "fields": {
+            **VALID,
+            "phone": "+33 1 23 45 67 89",
+            "topic": "Returns",
+            "consent": True,
+            "quantity": "2",
+            "since": "2026-11-01",
+        },
         "page_url": "https://shop.example.com/cart",
         "language": "fr-FR",
         "timezone": "America/Montreal",
@@ -121,11 +155,27 @@ def test_ticket_is_stored_with_every_detail_and_notified(api, shop, frozen, djan
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(TICKETS, body, format="json", HTTP_USER_AGENT="Firefox/140")
     assert response.status_code == 201
-    assert response.json() == {"id": Ticket.objects.get().pk, "message": "Thanks, we'll write back."}
+    assert response.json() == {
+        "id": Ticket.objects.get().pk,
+        "message": "Thanks, we'll write back.",
+    }
     ticket = Ticket.objects.get()
-    assert [f["name"] for f in ticket.fields] == ["name", "email", "phone", "topic", "message", "consent", "quantity", "since"]
+    assert [f["name"] for f in ticket.fields] == [
+        "name",
+        "email",
+        "phone",
+        "topic",
+        "message",
+        "consent",
+        "quantity",
+        "since",
+    ]
     assert ticket.fields[0] == {"name": "name", "label": "Name", "value": "Zoé"}
-    assert (ticket.email, ticket.department.slug, ticket.form_kind) == ("zoe@example.com", "sales", "offline")
+    assert (ticket.email, ticket.department.slug, ticket.form_kind) == (
+        "zoe@example.com",
+        "sales",
+        "offline",
+    )
     assert (ticket.page_url, ticket.language, ticket.visitor_timezone, ticket.user_agent) == (
         "https://shop.example.com/cart", "fr-FR", "America/Montreal", "Firefox/140",
     )  # fmt: skip
@@ -138,9 +188,19 @@ def test_ticket_is_stored_with_every_detail_and_notified(api, shop, frozen, djan
 @pytest.mark.parametrize(
     ("fields", "errors"),
     [
-        ({}, {"name": ["This field is required."], "email": ["This field is required."], "message": ["This field is required."]}),
+        (
+            {},
+            {
+                "name": ["This field is required."],
+                "email": ["This field is required."],
+                "message": ["This field is required."],
+            },
+        ),
         ({**VALID, "email": "zoe@"}, {"email": ["Enter a valid email address."]}),
-        ({**VALID, "phone": "call me"}, {"phone": ["Enter a valid phone number, such as +33 1 23 45 67 89."]}),
+        (
+            {**VALID, "phone": "call me"},
+            {"phone": ["Enter a valid phone number, such as +33 1 23 45 67 89."]},
+        ),
         ({**VALID, "topic": "Refunds"}, {"topic": ["Choose one of the options."]}),
         ({**VALID, "message": "x" * 51}, {"message": ["At most 50 characters (this has 51)."]}),
         ({**VALID, "name": "n" * 501}, {"name": ["At most 500 characters (this has 501)."]}),
@@ -191,32 +251,55 @@ def test_form_not_offered_now_is_refused_with_the_current_state(api, shop, froze
 
 
 def test_unknown_widget_ticket_is_404(api):
-    assert api.post("/chatgate/api/widgets/nope/tickets/", {"form": "offline", "fields": {}}, format="json").status_code == 404
+    assert (
+        api.post(
+            "/chatgate/api/widgets/nope/tickets/", {"form": "offline", "fields": {}}, format="json"
+        ).status_code
+        == 404
+    )
 
 
 def test_throttle_per_client(api, shop, frozen, settings):
     settings.CHATGATE_TICKET_RATE = "2/hour"
     frozen(MONDAY_19)
-    codes = [api.post(TICKETS, {"form": "offline", "fields": VALID}, format="json").status_code for _ in range(3)]
+    codes = [
+        api.post(TICKETS, {"form": "offline", "fields": VALID}, format="json").status_code
+        for _ in range(3)
+    ]
     assert codes == [201, 201, 429]
     other = APIClient(REMOTE_ADDR="10.0.0.9")
-    assert other.post(TICKETS, {"form": "offline", "fields": VALID}, format="json").status_code == 201
+    assert (
+        other.post(TICKETS, {"form": "offline", "fields": VALID}, format="json").status_code == 201
+    )
 
 
-def test_failed_email_is_recorded_and_retried_once(api, shop, frozen, settings, django_capture_on_commit_callbacks):
+def test_failed_email_is_recorded_and_retried_once(
+    api, shop, frozen, settings, django_capture_on_commit_callbacks
+):
     from django.core.management import call_command
 
     frozen(MONDAY_19)
     settings.EMAIL_BACKEND = "tests.failing_mail.Backend"
     with django_capture_on_commit_callbacks(execute=True):
-        assert api.post(TICKETS, {"form": "offline", "fields": VALID}, format="json").status_code == 201
+        assert (
+            api.post(TICKETS, {"form": "offline", "fields": VALID}, format="json").status_code
+            == 201
+        )
     ticket = Ticket.objects.get()
-    assert ticket.notified_at is None and "SMTP is down" in ticket.notify_error and ticket.notify_attempts == 1
+    assert (
+        ticket.notified_at is None
+        and "SMTP is down" in ticket.notify_error
+        and ticket.notify_attempts == 1
+    )
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     call_command("chatgate_send_notifications", stdout=open("/dev/null", "w"))
     call_command("chatgate_send_notifications", stdout=open("/dev/null", "w"))
     ticket.refresh_from_db()
-    assert ticket.notified_at == MONDAY_19 and ticket.notify_error == "" and ticket.notify_attempts == 2
+    assert (
+        ticket.notified_at == MONDAY_19
+        and ticket.notify_error == ""
+        and ticket.notify_attempts == 2
+    )
     assert len(mail.outbox) == 1  # sent once, however often cron runs
 
 
@@ -241,7 +324,9 @@ def test_ticket_created_signal_after_commit(api, shop, frozen, django_capture_on
     assert seen == [Ticket.objects.get().pk]
 
 
-def test_widget_email_is_used_without_department(api, shop, frozen, django_capture_on_commit_callbacks):
+def test_widget_email_is_used_without_department(
+    api, shop, frozen, django_capture_on_commit_callbacks
+):
     frozen(MONDAY_19)
     with django_capture_on_commit_callbacks(execute=True):
         api.post(TICKETS, {"form": "offline", "fields": VALID}, format="json")
@@ -253,13 +338,26 @@ def test_contact_form_department_choice_and_offline_label_data(api, frozen):
     sales, support = DepartmentFactory(slug="sales"), DepartmentFactory(slug="support")
     contact = FormFactory(kind=Form.Kind.CONTACT, department_choice=True)
     FormFieldFactory(form=contact, name="email", type="email", required=True)
-    WidgetFactory(slug="shop", schedule=schedule, departments=[sales, support], contact_form=contact, when_offline="contact_form")
+    WidgetFactory(
+        slug="shop",
+        schedule=schedule,
+        departments=[sales, support],
+        contact_form=contact,
+        when_offline="contact_form",
+    )
     agent = AgentFactory(departments=[support])
     presence.set_status(agent, "invisible", at=MONDAY_11)
     frozen(MONDAY_11 + timedelta(minutes=1))
     state = api.get(STATE).json()
     assert state["show"] == "contact_form" and state["form"]["department_choice"] is True
-    assert [(d["slug"], d["status"]) for d in state["departments"]] == [("sales", "offline"), ("support", "offline")]
-    response = api.post(TICKETS, {"form": "contact", "department": "support", "fields": {"email": "a@b.co"}}, format="json")
+    assert [(d["slug"], d["status"]) for d in state["departments"]] == [
+        ("sales", "offline"),
+        ("support", "offline"),
+    ]
+    response = api.post(
+        TICKETS,
+        {"form": "contact", "department": "support", "fields": {"email": "a@b.co"}},
+        format="json",
+    )
     assert response.status_code == 201
     assert Ticket.objects.get().department == support

@@ -50,8 +50,19 @@ def test_request_and_response_bodies_are_described(schema):
     assert _ref(state["200"]["content"]) == "WidgetState"
     assert "304" in state
     components = schema["components"]["schemas"]
-    assert set(components["WidgetState"]["properties"]) >= {"show", "valid_until", "departments", "form"}
-    assert set(components["Schedule"]["properties"]) == {"id", "name", "timezone", "weekly", "exceptions"}
+    assert set(components["WidgetState"]["properties"]) >= {
+        "show",
+        "valid_until",
+        "departments",
+        "form",
+    }
+    assert set(components["Schedule"]["properties"]) == {
+        "id",
+        "name",
+        "timezone",
+        "weekly",
+        "exceptions",
+    }
 
 
 def test_schema_needs_no_login():

@@ -25,8 +25,12 @@ def render(source: str, **context) -> str:
 @pytest.fixture
 def shop(frozen):
     frozen(MONDAY_19)
-    schedule = ScheduleFactory(weekly={0: [("09:00", "17:00")], 4: [("22:00", "02:00")], 2: [("00:00", "00:00")]})
-    ScheduleException.objects.create(schedule=schedule, date=date(2026, 12, 25), label="Christmas", yearly=True)
+    schedule = ScheduleFactory(
+        weekly={0: [("09:00", "17:00")], 4: [("22:00", "02:00")], 2: [("00:00", "00:00")]}
+    )
+    ScheduleException.objects.create(
+        schedule=schedule, date=date(2026, 12, 25), label="Christmas", yearly=True
+    )
     ScheduleException.objects.create(
         schedule=schedule, date=date(2026, 12, 24), ranges=[{"opens": "09:00", "closes": "12:00"}]
     )
@@ -36,16 +40,27 @@ def shop(frozen):
 
 
 def test_widget_tag_inlines_state_and_loads_one_deferred_script(shop):
-    html = render('{% chatgate_widget "shop" %}{% chatgate_widget "shop" %}', request=RequestFactory().get("/"))
+    html = render(
+        '{% chatgate_widget "shop" %}{% chatgate_widget "shop" %}',
+        request=RequestFactory().get("/"),
+    )
     assert html.count('<script defer src="/static/chatgate/chatgate.js"') == 1
     assert html.count('href="/static/chatgate/chatgate.css"') == 1
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
-    executable = [attrs for attrs, body in scripts if body.strip() and 'type="application/json"' not in attrs]
+    executable = [
+        attrs for attrs, body in scripts if body.strip() and 'type="application/json"' not in attrs
+    ]
     assert executable == []  # no inline executable JavaScript
-    state = json.loads(re.search(r'id="chatgate-state-shop" type="application/json">(.*?)</script>', html).group(1))
+    state = json.loads(
+        re.search(r'id="chatgate-state-shop" type="application/json">(.*?)</script>', html).group(1)
+    )
     assert state["show"] == "offline_form"
     assert "<script>alert(1)" not in html  # staff text is escaped inside the JSON
-    config = json.loads(re.search(r'id="chatgate-config-shop" type="application/json">(.*?)</script>', html).group(1))
+    config = json.loads(
+        re.search(r'id="chatgate-config-shop" type="application/json">(.*?)</script>', html).group(
+            1
+        )
+    )
     assert config["stateUrl"] == "/chatgate/api/widgets/shop/state/"
     assert config["ticketsUrl"] == "/chatgate/api/widgets/shop/tickets/"
 
@@ -76,10 +91,26 @@ def test_opening_hours_jsonld(shop):
     assert data["@type"] == "ContactPoint"
     assert {"dayOfWeek": "https://schema.org/Monday", "opens": "09:00", "closes": "17:00"} in specs
     assert {"dayOfWeek": "https://schema.org/Friday", "opens": "22:00", "closes": "02:00"} in specs
-    assert {"dayOfWeek": "https://schema.org/Wednesday", "opens": "00:00", "closes": "23:59"} in specs
-    assert {"validFrom": "2026-12-25", "validThrough": "2026-12-25", "opens": "00:00", "closes": "00:00"} in specs
-    assert {"validFrom": "2026-12-24", "validThrough": "2026-12-24", "opens": "09:00", "closes": "12:00"} in specs
-    assert not any(s.get("validFrom") == "2026-01-01" for s in specs)  # past dated exceptions left out
+    assert {
+        "dayOfWeek": "https://schema.org/Wednesday",
+        "opens": "00:00",
+        "closes": "23:59",
+    } in specs
+    assert {
+        "validFrom": "2026-12-25",
+        "validThrough": "2026-12-25",
+        "opens": "00:00",
+        "closes": "00:00",
+    } in specs
+    assert {
+        "validFrom": "2026-12-24",
+        "validThrough": "2026-12-24",
+        "opens": "09:00",
+        "closes": "12:00",
+    } in specs
+    assert not any(
+        s.get("validFrom") == "2026-01-01" for s in specs
+    )  # past dated exceptions left out
     assert all(s["@type"] == "OpeningHoursSpecification" for s in data["hoursAvailable"])
 
 
@@ -95,4 +126,8 @@ def test_script_and_stylesheet_fit_in_12_kb_gzipped():
 
 def test_script_never_inserts_html():
     source = (STATIC / "chatgate.js").read_text()
-    assert "innerHTML" not in source and "insertAdjacentHTML" not in source and "document.write" not in source
+    assert (
+        "innerHTML" not in source
+        and "insertAdjacentHTML" not in source
+        and "document.write" not in source
+    )

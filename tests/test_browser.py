@@ -1,0 +1,234 @@
+"""What a visitor sees, in Debian's Chromium driven by Playwright against live_server.
+
+Both clocks are injected: the server's through CHATGATE_CLOCK (tests.clock),
+the page's with Playwright's clock, so nothing here sleeps on real time.
+Set CHATGATE_SCREENSHOTS=1 to refresh the pictures in docs/.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from chatgate import presence
+from chatgate.models import Form, Ticket
+from tests.factories import (
+    AgentFactory,
+    DepartmentFactory,
+    FormFactory,
+    FormFieldFactory,
+    ScheduleFactory,
+    WidgetFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+MONDAY_11 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # 11:00 in Paris
+MONDAY_19 = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)  # 19:00 in Paris: closed until Tuesday 09:00
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def screenshot(page: Page, name: str) -> None:
+    if os.environ.get("CHATGATE_SCREENSHOTS"):
+        page.screenshot(path=DOCS / f"widget-{name}.png")
+
+
+@pytest.fixture
+def at(frozen, page: Page):
+    """Set both clocks: ``at(instant)`` before loading the page."""
+
+    def set_both(instant: datetime) -> None:
+        frozen(instant)
+        page.clock.install(time=instant)
+
+    return set_both
+
+
+def shop(
+    *,
+    when_offline: str = "offline_form",
+    greeting: str = "Hello! How can we help?",
+    form_title: str = "Leave us a message",
+):
+    schedule = ScheduleFactory(weekly={d: [("09:00", "17:00")] for d in range(5)})
+    sales = DepartmentFactory(slug="sales", name="Sales")
+    form = FormFactory(
+        kind=Form.Kind.OFFLINE, title=form_title, success_message="Thanks! We'll reply by email."
+    )
+    FormFieldFactory(form=form, name="name", label="Your name", required=True, position=0)
+    FormFieldFactory(
+        form=form, name="email", label="Email", type="email", required=True, position=1
+    )
+    FormFieldFactory(
+        form=form, name="topic", label="Topic", type="select", choices="Orders\nReturns", position=2
+    )
+    FormFieldFactory(
+        form=form, name="message", label="Message", type="textarea", required=True, position=3
+    )
+    WidgetFactory(
+        slug="shop",
+        schedule=schedule,
+        departments=[sales],
+        offline_form=form,
+        when_offline=when_offline,
+        greeting=greeting,
+    )
+    return sales
+
+
+def online_agent(department, instant: datetime):
+    presence.set_status(AgentFactory(departments=[department]), "online", at=instant)
+
+
+def test_a_launcher_is_visible_when_an_agent_is_online(page: Page, live_server, at):
+    online_agent(shop(), MONDAY_11)
+    at(MONDAY_11)
+    page.goto(f"{live_server.url}/page/shop/")
+    launcher = page.locator(".chatgate-launcher")
+    expect(launcher).to_be_visible()
+    expect(launcher).to_have_text("Chat with us")
+    launcher.press("Enter")  # keyboard reachable
+    expect(page.locator(".chatgate-panel")).to_be_visible()
+    expect(page.locator(".chatgate-greeting")).to_have_text("Hello! How can we help?")
+    screenshot(page, "chat")
+    page.keyboard.press("Escape")
+    expect(page.locator(".chatgate-panel")).to_be_hidden()
+
+
+def test_b_nothing_is_visible_when_nobody_is_online_and_the_widget_hides(
+    page: Page, live_server, at
+):
+    shop(when_offline="hide")
+    at(MONDAY_11)  # open hours, no agent
+    page.goto(f"{live_server.url}/page/shop/")
+    page.wait_for_function("window.Chatgate && window.Chatgate.get('state')")
+    assert page.evaluate("Chatgate.get('state').show") == "hidden"
+    expect(page.locator("#chatgate-shop")).to_be_hidden()
+    assert page.locator(".chatgate *:visible").count() == 0
+
+
+def test_c_offline_form_sent_becomes_a_ticket_and_shows_the_success_message(
+    page: Page, live_server, at
+):
+    shop()
+    at(MONDAY_19)
+    page.goto(f"{live_server.url}/page/shop/")
+    page.get_by_role("button", name="Leave a message").click()
+    expect(page.get_by_role("heading", name="Leave us a message")).to_be_visible()
+    page.get_by_label("Your name").fill("Zoé Martin")
+    page.get_by_label("Email").fill("zoe@example.com")
+    page.get_by_label("Topic").select_option("Returns")
+    page.get_by_role("textbox", name="Message").fill("My parcel arrived damaged.")
+    screenshot(page, "offline-form")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".chatgate-success")).to_have_text("Thanks! We'll reply by email.")
+    screenshot(page, "sent")
+    ticket = Ticket.objects.get()
+    assert {f["name"]: f["value"] for f in ticket.fields} == {
+        "name": "Zoé Martin",
+        "email": "zoe@example.com",
+        "topic": "Returns",
+        "message": "My parcel arrived damaged.",
+    }
+    assert ticket.page_url == f"{live_server.url}/page/shop/"
+    assert ticket.visitor_timezone and ticket.language
+
+
+def test_c2_client_checks_stop_an_empty_form_before_the_server(page: Page, live_server, at):
+    shop()
+    at(MONDAY_19)
+    page.goto(f"{live_server.url}/page/shop/")
+    page.get_by_role("button", name="Leave a message").click()
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#chatgate-shop-field-name-error")).to_have_text("This field is required.")
+    expect(page.get_by_label("Your name")).to_be_focused()
+    assert not Ticket.objects.exists()
+
+
+def test_d_a_field_the_server_refuses_shows_its_error_next_to_it(page: Page, live_server, at):
+    shop()
+    at(MONDAY_19)
+    page.goto(f"{live_server.url}/page/shop/")
+    page.get_by_role("button", name="Leave a message").click()
+    page.get_by_label("Your name").fill("Zoé")
+    page.get_by_label("Email").fill("zoe@example.c")  # passes the page's check, not the server's
+    page.get_by_role("textbox", name="Message").fill("Hello")
+    page.get_by_role("button", name="Send").click()
+    error = page.locator("#chatgate-shop-field-email-error")
+    expect(error).to_have_text("Enter a valid email address.")
+    expect(page.get_by_label("Email")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("textbox", name="Message")).to_have_value("Hello")  # nothing lost
+    screenshot(page, "field-error")
+    assert not Ticket.objects.exists()
+
+
+def test_e_page_loaded_before_closing_switches_to_the_offline_form_without_reload(
+    page: Page, live_server, at, frozen
+):
+    closing = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # 17:00 in Paris
+    sales = shop()
+    online_agent(sales, closing - timedelta(seconds=10))
+    at(closing - timedelta(seconds=10))
+    page.goto(f"{live_server.url}/page/shop/")
+    page.get_by_role("button", name="Chat with us").click()
+    expect(page.locator(".chatgate-closing-soon")).to_be_visible()
+    screenshot(page, "closing-soon")
+    page.evaluate("window.loadedOnce = true")
+    frozen(closing)  # the server's clock reaches 17:00
+    page.clock.run_for(10_500)  # the page's clock too: its timer fires at valid_until
+    expect(page.get_by_role("heading", name="Leave us a message")).to_be_visible()
+    expect(page.get_by_label("Your name")).to_be_visible()
+    expect(page.locator(".chatgate-live")).to_contain_text("No one is available right now.")
+    assert page.evaluate("window.loadedOnce") is True  # no reload happened
+
+
+def test_f_staff_text_with_markup_appears_as_text(page: Page, live_server, at):
+    shop(greeting=XSS, form_title=f"Write to us {XSS}")
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    at(MONDAY_19)
+    page.goto(f"{live_server.url}/page/shop/")
+    page.locator(".chatgate-launcher").click()
+    expect(page.locator(".chatgate-title")).to_have_text(f"Write to us {XSS}")
+    assert page.locator(".chatgate img").count() == 0
+    page.clock.run_for(1000)
+    assert dialogs == []
+
+
+def test_g_back_at_text_in_the_visitors_time_zone(browser, live_server, frozen):
+    shop()
+    frozen(MONDAY_19)
+    context = browser.new_context(timezone_id="America/New_York", locale="en-US")
+    page = context.new_page()
+    page.clock.install(time=MONDAY_19)
+    page.goto(f"{live_server.url}/page/shop/")
+    page.locator(".chatgate-launcher").click()
+    # Tuesday 09:00 in Paris is 03:00 in New York, the visitor's zone.
+    expect(page.locator(".chatgate-back-at")).to_have_text("We'll be back tomorrow at 03:00 AM.")
+    screenshot(page, "back-at")
+    context.close()
+
+
+def test_js_api_gates_a_third_party_script(page: Page, live_server, at, frozen):
+    sales = shop()
+    online_agent(sales, MONDAY_11)
+    at(MONDAY_11)
+    page.add_init_script(
+        "document.addEventListener('chatgate:status', e => (window.seen = window.seen || []).push(e.detail.can_start_chat));"
+    )
+    page.goto(f"{live_server.url}/page/shop/")
+    page.wait_for_function("window.Chatgate && Chatgate.get('state')")
+    page.evaluate("window.calls = []; Chatgate.on('status', s => window.calls.push(s.status))")
+    assert page.evaluate("window.calls") == ["online"]  # called at once with the current state
+    presence.set_status(sales.agents.get(), "offline", at=MONDAY_11)
+    page.evaluate("Chatgate.refresh()")
+    page.wait_for_function("window.calls.length === 2")
+    assert page.evaluate("window.calls") == ["online", "offline"]
+    assert page.evaluate("window.seen") == [True, False]
+    page.evaluate("Chatgate.open()")
+    expect(page.get_by_role("heading", name="Leave us a message")).to_be_visible()
