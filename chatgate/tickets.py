@@ -178,7 +178,7 @@ def send_notification(ticket_id: int) -> bool:
     """Email the ticket once; returns True when it is (or already was) sent."""
     with transaction.atomic():
         ticket = (
-            Ticket.objects.select_for_update(skip_locked=True)
+            Ticket.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("widget", "department")
             .filter(pk=ticket_id, notified_at__isnull=True)
             .first()

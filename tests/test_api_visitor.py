@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 
 import pytest
 from django.core import mail
@@ -292,8 +293,8 @@ def test_failed_email_is_recorded_and_retried_once(
         and ticket.notify_attempts == 1
     )
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    call_command("chatgate_send_notifications", stdout=open("/dev/null", "w"))
-    call_command("chatgate_send_notifications", stdout=open("/dev/null", "w"))
+    call_command("chatgate_send_notifications", stdout=StringIO())
+    call_command("chatgate_send_notifications", stdout=StringIO())
     ticket.refresh_from_db()
     assert (
         ticket.notified_at == MONDAY_19
