@@ -232,3 +232,24 @@ def test_js_api_gates_a_third_party_script(page: Page, live_server, at, frozen):
     assert page.evaluate("window.seen") == [True, False]
     page.evaluate("Chatgate.open()")
     expect(page.get_by_role("heading", name="Leave us a message")).to_be_visible()
+
+
+def test_g2_french_visitor_gets_french_texts_and_times(browser, live_server, frozen):
+    shop()
+    frozen(MONDAY_19)
+    context = browser.new_context(
+        timezone_id="Europe/Paris",
+        locale="fr-FR",
+        extra_http_headers={"Accept-Language": "fr-FR,fr"},
+    )
+    page = context.new_page()
+    page.clock.install(time=MONDAY_19)
+    page.goto(f"{live_server.url}/page/shop/")
+    page.get_by_role("button", name="Laisser un message").click()
+    expect(page.locator(".chatgate-back-at")).to_have_text("Nous serons de retour demain à 09:00.")
+    page.get_by_role("button", name="Send").click()  # the form's own label, set by staff
+    expect(page.locator("#chatgate-shop-field-name-error")).to_have_text(
+        "Ce champ est obligatoire."
+    )
+    screenshot(page, "french")
+    context.close()
