@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.12 /root/.pyenv/versions/3.12.1/bin/python3.1
 PG_URL ?= postgres://postgres@127.0.0.1:5432/chatgate?conn_max_age=60
 REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run test setup lint check pytest test-services browser demo messages bench clean
+.PHONY: run test setup lint browser services screenshots messages bench clean
 
 $(VENV)/.installed: pyproject.toml requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ test: setup lint browser
 	else \
 		echo "SKIPPED PostgreSQL + Redis leg: services not reachable on 127.0.0.1:5432/6379"; \
 	fi
+
+# Refresh the pictures in docs/ (the browser tests take them when asked).
+screenshots: setup browser
+	CHATGATE_SCREENSHOTS=1 $(PY) -m pytest -q -m browser
 
 messages: setup
 	cd chatgate && ../$(PY) ../manage.py makemessages -l fr --no-location && ../$(PY) ../manage.py compilemessages -l fr

@@ -508,7 +508,14 @@ class Conversation(models.Model):
         return _("Conversation #%(id)s") % {"id": self.pk}
 
 
-#: Staff- and visitor-readable names of the engine's statuses and reasons.
+#: Staff- and visitor-readable names of the engine's statuses, reasons and what visitors see.
+SHOW_LABELS = {
+    "chat": _("The chat"),
+    "messaging": _("Messaging"),
+    "offline_form": _("The offline form"),
+    "contact_form": _("The contact form"),
+    "hidden": _("Nothing (hidden)"),
+}
 STATUS_LABELS = {"online": _("Online"), "away": _("Away"), "offline": _("Offline")}
 REASON_LABELS = {
     "open": _("Open"),

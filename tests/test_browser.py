@@ -7,9 +7,7 @@ Set CHATGATE_SCREENSHOTS=1 to refresh the pictures in docs/.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -24,18 +22,13 @@ from tests.factories import (
     ScheduleFactory,
     WidgetFactory,
 )
+from tests.screens import save
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
 MONDAY_11 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # 11:00 in Paris
 MONDAY_19 = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)  # 19:00 in Paris: closed until Tuesday 09:00
 XSS = "<img src=x onerror=alert(1)>"
-
-
-def screenshot(page: Page, name: str) -> None:
-    if os.environ.get("CHATGATE_SCREENSHOTS"):
-        page.screenshot(path=DOCS / f"widget-{name}.png")
 
 
 @pytest.fixture
@@ -95,7 +88,7 @@ def test_a_launcher_is_visible_when_an_agent_is_online(page: Page, live_server, 
     launcher.press("Enter")  # keyboard reachable
     expect(page.locator(".chatgate-panel")).to_be_visible()
     expect(page.locator(".chatgate-greeting")).to_have_text("Hello! How can we help?")
-    screenshot(page, "chat")
+    save(page, "widget-chat")
     page.keyboard.press("Escape")
     expect(page.locator(".chatgate-panel")).to_be_hidden()
 
@@ -124,10 +117,10 @@ def test_c_offline_form_sent_becomes_a_ticket_and_shows_the_success_message(
     page.get_by_label("Email").fill("zoe@example.com")
     page.get_by_label("Topic").select_option("Returns")
     page.get_by_role("textbox", name="Message").fill("My parcel arrived damaged.")
-    screenshot(page, "offline-form")
+    save(page, "widget-offline-form")
     page.get_by_role("button", name="Send").click()
     expect(page.locator(".chatgate-success")).to_have_text("Thanks! We'll reply by email.")
-    screenshot(page, "sent")
+    save(page, "widget-sent")
     ticket = Ticket.objects.get()
     assert {f["name"]: f["value"] for f in ticket.fields} == {
         "name": "Zoé Martin",
@@ -163,7 +156,7 @@ def test_d_a_field_the_server_refuses_shows_its_error_next_to_it(page: Page, liv
     expect(error).to_have_text("Enter a valid email address.")
     expect(page.get_by_label("Email")).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_role("textbox", name="Message")).to_have_value("Hello")  # nothing lost
-    screenshot(page, "field-error")
+    save(page, "widget-field-error")
     assert not Ticket.objects.exists()
 
 
@@ -177,7 +170,7 @@ def test_e_page_loaded_before_closing_switches_to_the_offline_form_without_reloa
     page.goto(f"{live_server.url}/page/shop/")
     page.get_by_role("button", name="Chat with us").click()
     expect(page.locator(".chatgate-closing-soon")).to_be_visible()
-    screenshot(page, "closing-soon")
+    save(page, "widget-closing-soon")
     page.evaluate("window.loadedOnce = true")
     frozen(closing)  # the server's clock reaches 17:00
     page.clock.run_for(10_500)  # the page's clock too: its timer fires at valid_until
@@ -210,7 +203,7 @@ def test_g_back_at_text_in_the_visitors_time_zone(browser, live_server, frozen):
     page.locator(".chatgate-launcher").click()
     # Tuesday 09:00 in Paris is 03:00 in New York, the visitor's zone.
     expect(page.locator(".chatgate-back-at")).to_have_text("We'll be back tomorrow at 03:00 AM.")
-    screenshot(page, "back-at")
+    save(page, "widget-back-at")
     context.close()
 
 
@@ -251,5 +244,5 @@ def test_g2_french_visitor_gets_french_texts_and_times(browser, live_server, fro
     expect(page.locator("#chatgate-shop-field-name-error")).to_have_text(
         "Ce champ est obligatoire."
     )
-    screenshot(page, "french")
+    save(page, "widget-french")
     context.close()

@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from .. import clock, services
 from ..api.serializers import WidgetStateSerializer
 from ..availability import WidgetState
-from ..models import REASON_LABELS, STATUS_LABELS, Widget
+from ..models import REASON_LABELS, SHOW_LABELS, STATUS_LABELS, Widget
 from ..widget_texts import widget_texts
 
 register = template.Library()
@@ -23,8 +23,8 @@ _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 @register.filter
 def chatgate_label(code: str) -> str:
-    """The readable, translated name of a status or reason code."""
-    return str(STATUS_LABELS.get(code) or REASON_LABELS.get(code) or code)
+    """The readable, translated name of a status, reason or ``show`` code."""
+    return str(STATUS_LABELS.get(code) or REASON_LABELS.get(code) or SHOW_LABELS.get(code) or code)
 
 
 def _state(slug: str) -> WidgetState | None:

@@ -1,0 +1,65 @@
+"""The admin pages staff use, seen in Chromium: the week picture and the status board."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+from chatgate.models import Schedule
+from tests.screens import save
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SATURDAY_19_DEC = datetime(2026, 12, 19, 10, 0, tzinfo=UTC)
+MONDAY_21_DEC = datetime(2026, 12, 21, 10, 0, tzinfo=UTC)  # 11:00 in Paris, 05:00 in New York
+
+
+@pytest.fixture
+def staff_page(page: Page, live_server, frozen):
+    frozen(MONDAY_21_DEC)
+    call_command("chatgate_demo", "--password", "pw", stdout=StringIO())
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.goto(f"{live_server.url}/admin/login/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill("pw")
+    page.get_by_role("button", name="Log in").click()
+    return page
+
+
+def test_week_picture_shows_lunch_breaks_night_shift_and_holidays(
+    staff_page: Page, live_server, frozen
+):
+    frozen(SATURDAY_19_DEC)
+    schedule = Schedule.objects.get(name="Paris office")
+    staff_page.goto(f"{live_server.url}/admin/chatgate/schedule/{schedule.pk}/change/")
+    week = staff_page.locator(".chatgate-week")
+    expect(week.get_by_role("heading")).to_have_text("The next 7 days in Europe/Paris")
+    rows = week.locator("tr")
+    expect(rows).to_have_count(8)  # hour marks + 7 days, Saturday 19 to Friday 25 December
+    expect(rows.nth(1).locator(".chatgate-open")).to_have_text(
+        ["00:00-02:00"]
+    )  # Friday night's tail
+    expect(rows.nth(2).locator(".chatgate-open")).to_have_count(0)  # Sunday
+    expect(rows.nth(3).locator(".chatgate-open")).to_have_text(
+        ["09:00-12:00", "13:00-18:00"]
+    )  # lunch break
+    christmas = rows.nth(7)
+    expect(christmas.locator(".chatgate-open")).to_have_count(0)
+    expect(christmas.locator(".chatgate-exception")).to_have_text("Christmas")
+    expect(rows.nth(6).locator(".chatgate-exception")).to_have_count(0)
+    save(week, "admin-week")
+
+
+def test_status_board(staff_page: Page, live_server):
+    staff_page.goto(f"{live_server.url}/admin/chatgate/widget/")
+    staff_page.get_by_role("link", name="Status board").click()
+    board = staff_page.locator(".chatgate-board")
+    expect(board).to_contain_text("Shop")
+    expect(board.locator("tr", has_text="Sales").first).to_contain_text("Online")
+    expect(board.locator("tr", has_text="Support").first).to_contain_text(
+        "Outside opening hours"
+    )  # 05:00 in New York
+    save(staff_page, "admin-status-board")
