@@ -10,7 +10,8 @@ import os
 import statistics
 import sys
 import time
-from datetime import UTC, datetime, time as clock_time, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,14 +34,27 @@ def engine_figures() -> list[str]:
     from chatgate.availability import OpeningHours, Range
 
     at = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
-    weekly = {d: [Range(clock_time(9), clock_time(12)), Range(clock_time(13), clock_time(17))] for d in range(5)}
+    weekly = {
+        d: [Range(clock_time(9), clock_time(12)), Range(clock_time(13), clock_time(17))]
+        for d in range(5)
+    }
     paris = OpeningHours("Europe/Paris", weekly=weekly)
     closed = OpeningHours("Europe/Paris", weekly={})
     return [
         timed("engine: is_open (lunch-break schedule)", lambda: paris.is_open(at), repeat=20000),
-        timed("engine: next_change (lunch-break schedule)", lambda: paris.next_change(at), repeat=2000),
-        timed("engine: next_change, always closed (400-day search)", lambda: closed.next_change(at), repeat=20),
-        timed("engine: periods over 30 days", lambda: paris.periods(at, at + timedelta(days=30)), repeat=200),
+        timed(
+            "engine: next_change (lunch-break schedule)", lambda: paris.next_change(at), repeat=2000
+        ),
+        timed(
+            "engine: next_change, always closed (400-day search)",
+            lambda: closed.next_change(at),
+            repeat=20,
+        ),
+        timed(
+            "engine: periods over 30 days",
+            lambda: paris.periods(at, at + timedelta(days=30)),
+            repeat=200,
+        ),
     ]
 
 
@@ -64,15 +78,30 @@ def service_figures() -> list[str]:
     client = Client()
     lines = [
         f"{'services: queries to build a snapshot (cold)':<58} {len(cold)}",
-        timed("services: widget_state, snapshot cached", lambda: services.widget_state("default", at=at), repeat=500),
-        timed("services: load_widget_config (cold, SQLite)", lambda: services.load_widget_config("default"), repeat=100),
-        timed("HTTP: GET state through Django's test client", lambda: client.get("/chatgate/api/widgets/default/state/"), repeat=300),
+        timed(
+            "services: widget_state, snapshot cached",
+            lambda: services.widget_state("default", at=at),
+            repeat=500,
+        ),
+        timed(
+            "services: load_widget_config (cold, SQLite)",
+            lambda: services.load_widget_config("default"),
+            repeat=100,
+        ),
+        timed(
+            "HTTP: GET state through Django's test client",
+            lambda: client.get("/chatgate/api/widgets/default/state/"),
+            repeat=300,
+        ),
     ]
     return lines
 
 
 def main() -> None:
-    lines = [f"chatgate benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {sys.version.split()[0]}", ""]
+    lines = [
+        f"chatgate benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {sys.version.split()[0]}",
+        "",
+    ]
     lines += engine_figures() + service_figures()
     report = "\n".join(lines)
     print(report)
