@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneField
 
-from .availability import OpeningHours, Range, check_day
+from .availability import OpeningHours, Range, find_overlap
 
 WEEKDAY_CHOICES = [
     (0, _("Monday")),
@@ -42,13 +42,16 @@ def parse_ranges(value) -> list[Range]:
     return ranges
 
 
-def day_error(ranges: list[Range], label: str) -> ValidationError | None:
-    """The staff-readable error when ranges of one day overlap, else None."""
-    try:
-        check_day(ranges, label=str(label))
-    except ValueError as error:
-        return ValidationError(_("Opening hours overlap: %(error)s.") % {"error": error})
-    return None
+def day_error(ranges: list[Range], label) -> ValidationError | None:
+    """The staff-readable, translated error when ranges of one day overlap, else None."""
+    overlap = find_overlap(ranges)
+    if overlap is None:
+        return None
+    first, second = overlap
+    return ValidationError(
+        _("The ranges %(first)s and %(second)s overlap on %(day)s."),
+        params={"first": first, "second": second, "day": label},
+    )
 
 
 class Schedule(models.Model):

@@ -4,7 +4,9 @@ import os
 import shutil
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
+from django.utils import translation
 
 from tests import clock
 
@@ -23,12 +25,12 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache_and_clock():
-    for alias in ("default",):
-        caches[alias].clear()
+def _fresh_cache_clock_and_language():
+    caches["default"].clear()
     yield
     clock.set_now(None)
     caches["default"].clear()
+    translation.activate(settings.LANGUAGE_CODE)  # a request may have activated another
 
 
 @pytest.fixture

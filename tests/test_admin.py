@@ -79,7 +79,7 @@ def test_overlapping_weekly_ranges_are_refused_naming_day_and_ranges(staff):
     )
     response = staff.post(reverse("admin:chatgate_schedule_add"), data)
     assert response.status_code == 200
-    assert "ranges 09:00-12:00 and 11:00-14:00 overlap on Tuesday" in response.content.decode()
+    assert "The ranges 09:00-12:00 and 11:00-14:00 overlap on Tuesday." in response.content.decode()
     assert not Schedule.objects.exists()
 
 
@@ -238,3 +238,17 @@ def test_ticket_list_filters_and_solved_action(staff):
 @pytest.mark.parametrize("model", ["schedule", "department", "agent", "form", "widget", "ticket"])
 def test_every_changelist_renders(staff, model):
     assert staff.get(reverse(f"admin:chatgate_{model}_changelist")).status_code == 200
+
+
+def test_overlap_message_is_translated_for_french_staff(staff):
+    data = schedule_post(
+        [
+            {"weekday": "1", "opens": "09:00", "closes": "12:00"},
+            {"weekday": "1", "opens": "11:00", "closes": "14:00"},
+        ],
+        [],
+    )
+    response = staff.post(reverse("admin:chatgate_schedule_add"), data, HTTP_ACCEPT_LANGUAGE="fr")
+    assert (
+        "Les plages 09:00-12:00 et 11:00-14:00 se chevauchent : Mardi." in response.content.decode()
+    )

@@ -6,7 +6,7 @@ the database and the cache, and every caller passes the instant explicitly.
 
 from __future__ import annotations
 
-from .hours import SEARCH_DAYS, WEEKDAYS, OpeningHours, Range, check_day, load_zone
+from .hours import SEARCH_DAYS, WEEKDAYS, OpeningHours, Range, check_day, find_overlap, load_zone
 from .presence import AWAY, INVISIBLE, OFFLINE, ONLINE, STATUSES, AgentSnapshot, Availability
 from .state import (
     DepartmentConfig,
@@ -37,6 +37,7 @@ __all__ = [
     "WidgetConfig",
     "WidgetState",
     "check_day",
+    "find_overlap",
     "load_zone",
     "resolve",
 ]

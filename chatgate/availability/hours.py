@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["SEARCH_DAYS", "WEEKDAYS", "OpeningHours", "Range", "check_day", "load_zone"]
+__all__ = [
+    "SEARCH_DAYS",
+    "WEEKDAYS",
+    "OpeningHours",
+    "Range",
+    "check_day",
+    "find_overlap",
+    "load_zone",
+]
 
 #: Searches for the next change look this far ahead, then give up with ``None``.
 SEARCH_DAYS = 400
@@ -67,14 +75,23 @@ def load_zone(name: str | tzinfo) -> ZoneInfo:
         raise ValueError(f"unknown time zone {str(name)!r}") from None
 
 
-def check_day(ranges: Iterable[Range], *, label: str = "the day") -> tuple[Range, ...]:
-    """The ranges of one day, sorted; ``ValueError`` naming both ranges when two overlap."""
-    ordered = tuple(sorted(ranges))
+def find_overlap(ranges: Iterable[Range]) -> tuple[Range, Range] | None:
+    """The first two ranges of one day that overlap, in order, or ``None``."""
+    ordered = sorted(ranges)
     for i, first in enumerate(ordered):
         for second in ordered[i + 1 :]:
             (a0, a1), (b0, b1) = first.minutes(), second.minutes()
             if max(a0, b0) < min(a1, b1):
-                raise ValueError(f"ranges {first} and {second} overlap on {label}")
+                return first, second
+    return None
+
+
+def check_day(ranges: Iterable[Range], *, label: str = "the day") -> tuple[Range, ...]:
+    """The ranges of one day, sorted; ``ValueError`` naming both ranges when two overlap."""
+    ordered = tuple(sorted(ranges))
+    overlap = find_overlap(ordered)
+    if overlap:
+        raise ValueError(f"ranges {overlap[0]} and {overlap[1]} overlap on {label}")
     return ordered
 
 
