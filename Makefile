@@ -8,10 +8,15 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell for p in python3.12 /root/.pyenv/versions/3.12.1/bin/python3.12; do \
 	$$p -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1 && { echo $$p; exit; }; \
 	done; echo python3)
+# Python 3.11, for the Django 5.2 LTS leg.
+PYTHON311 ?= $(shell for p in python3.11 /root/.pyenv/versions/3.11.7/bin/python3; do \
+	$$p -c 'import sys; assert sys.version_info[:2] == (3, 11)' >/dev/null 2>&1 && { echo $$p; exit; }; \
+	done)
+COMPAT := .venv-compat
 PG_URL ?= postgres://postgres@127.0.0.1:5432/chatgate?conn_max_age=60
 REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run test setup lint browser services screenshots messages bench clean
+.PHONY: run test setup lint browser services compat screenshots messages bench clean
 
 $(VENV)/.installed: pyproject.toml requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +55,17 @@ test: setup lint browser
 	else \
 		echo "SKIPPED PostgreSQL + Redis leg: services not reachable on 127.0.0.1:5432/6379"; \
 	fi
+	@$(MAKE) --no-print-directory compat
+
+# Leg 3: Django 5.2 LTS on Python 3.11, the older pair chatgate supports.
+compat:
+	@if [ -z "$(PYTHON311)" ]; then echo "SKIPPED Django 5.2 leg: no Python 3.11 on this machine"; exit 0; fi; \
+	echo "== Django 5.2 on Python 3.11 leg =="; \
+	[ -x $(COMPAT)/bin/python ] || $(PYTHON311) -m venv $(COMPAT); \
+	$(COMPAT)/bin/python -m pip install --quiet -r requirements-test.txt -e . 2>&1 | grep -v "is ignored"; \
+	$(COMPAT)/bin/python -c "import django; assert django.VERSION[:2] == (5, 2), django.VERSION" && \
+	DJANGO_SETTINGS_MODULE=tests.settings $(COMPAT)/bin/python -m django makemigrations chatgate --check --dry-run && \
+	$(COMPAT)/bin/python -m pytest -q -m "not browser"
 
 # Refresh the pictures in docs/ (the browser tests take them when asked).
 screenshots: setup browser
@@ -62,4 +78,4 @@ bench: setup
 	$(PY) benchmarks/state.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info db.sqlite3
+	rm -rf $(VENV) $(COMPAT) build dist *.egg-info db.sqlite3

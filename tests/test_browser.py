@@ -246,3 +246,39 @@ def test_g2_french_visitor_gets_french_texts_and_times(browser, live_server, fro
     )
     save(page, "widget-french")
     context.close()
+
+
+def test_polls_with_if_none_match_and_pauses_while_the_tab_is_hidden(page: Page, live_server, at):
+    sales = shop()
+    online_agent(sales, MONDAY_11)
+    at(MONDAY_11)
+    page.add_init_script(
+        """window.polls = [];
+        const realFetch = window.fetch;
+        window.fetch = (url, options) => {
+          if (String(url).includes('/state/')) window.polls.push((options.headers || {})['If-None-Match'] || null);
+          return realFetch(url, options);
+        };"""
+    )
+    page.goto(f"{live_server.url}/page/shop/")
+    page.wait_for_function("window.Chatgate && Chatgate.get('state')")
+    polls = lambda: page.evaluate("window.polls")  # noqa: E731
+    assert polls() == []  # the first state is in the page
+    with page.expect_response("**/state/"):
+        page.clock.run_for(30_500)  # poll_after is 30 s
+    assert polls() == [None]
+    with page.expect_response("**/state/") as second:
+        page.clock.run_for(30_500)
+    assert polls()[1].startswith('"') and second.value.status == 304  # revalidated with the ETag
+    page.evaluate(
+        "Object.defineProperty(document, 'hidden', {value: true, configurable: true});"
+        "document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    page.clock.run_for(120_000)
+    assert len(polls()) == 2  # no polling while hidden
+    with page.expect_response("**/state/"):
+        page.evaluate(
+            "Object.defineProperty(document, 'hidden', {value: false, configurable: true});"
+            "document.dispatchEvent(new Event('visibilitychange'))"
+        )
+    assert len(polls()) == 3  # re-checked at once when shown again

@@ -1,0 +1,59 @@
+"""`pip install .` gives a working app: the wheel carries everything the app reads at run time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel_names(tmp_path_factory) -> set[str]:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = out.glob("chatgate-*.whl")
+    return set(zipfile.ZipFile(wheel).namelist())
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "chatgate/py.typed",
+        "chatgate/migrations/0001_initial.py",
+        "chatgate/templates/chatgate/widget.html",
+        "chatgate/templates/admin/chatgate/status_board.html",
+        "chatgate/static/chatgate/chatgate.js",
+        "chatgate/static/chatgate/chatgate.css",
+        "chatgate/locale/fr/LC_MESSAGES/django.mo",
+        "chatgate/availability/hours.py",
+        "chatgate/management/commands/chatgate_demo.py",
+    ],
+)
+def test_wheel_carries(wheel_names, path):
+    assert path in wheel_names
+
+
+def test_wheel_leaves_out_the_demo_and_tests(wheel_names):
+    assert not [
+        n for n in wheel_names if n.startswith(("project/", "tests/", "templates/", "static/"))
+    ]
