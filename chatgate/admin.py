@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -28,6 +30,10 @@ class WeeklyRangeInline(admin.TabularInline):
     model = WeeklyRange
     formset = WeeklyRangeFormSet
     extra = 0
+    # Wall-clock times in the schedule's own zone: no "Now" shortcut, no server-zone note.
+    formfield_overrides = {
+        models.TimeField: {"widget": forms.TimeInput(format="%H:%M", attrs={"type": "time"})}
+    }
 
 
 class ScheduleExceptionInline(admin.TabularInline):

@@ -40,11 +40,14 @@ class ScheduleExceptionForm(forms.ModelForm):
         label=_("Opening hours"),
         required=False,
         help_text=_("For example 09:00-12:00, 14:00-16:00. Leave empty to close all day."),
+        widget=forms.TextInput(attrs={"placeholder": _("Closed all day")}),
     )
 
     class Meta:
         model = ScheduleException
         fields = ["date", "label", "yearly", "hours"]
+        # A local date of the schedule: no "Today" shortcut, no server-zone note.
+        widgets = {"date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
