@@ -256,3 +256,36 @@ def test_agents_list(admin_api):
     AgentFactory(departments=[DepartmentFactory(slug="sales")])
     (agent,) = admin_api.get("/chatgate/api/agents/").json()
     assert agent["departments"] == ["sales"] and agent["status"] == "offline"
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        ({"exceptions": [{"date": "2026-12-31"}]}, None),  # defaults apply: closed all day
+        (
+            {"weekly": [{"weekday": 1}]},
+            {
+                "weekly": {
+                    "0": {
+                        "opens": ["This field is required."],
+                        "closes": ["This field is required."],
+                    }
+                }
+            },
+        ),
+        (
+            {"exceptions": [{"label": "No date"}]},
+            {"exceptions": {"0": {"date": ["This field is required."]}}},
+        ),
+    ],
+)
+def test_patch_replaces_nested_rows_with_whole_rows(admin_api, body, errors):
+    schedule_id = admin_api.post("/chatgate/api/schedules/", SCHEDULE, format="json").json()["id"]
+    response = admin_api.patch(f"/chatgate/api/schedules/{schedule_id}/", body, format="json")
+    if errors is None:
+        assert response.status_code == 200
+        assert response.json()["exceptions"] == [
+            {"date": "2026-12-31", "label": "", "yearly": False, "ranges": []}
+        ]
+    else:
+        assert response.status_code == 400 and response.json() == errors

@@ -28,7 +28,24 @@ class MinuteField(serializers.TimeField):
         return parsed
 
 
-class RangeSerializer(serializers.Serializer):
+class WholeRowSerializer(serializers.Serializer):
+    """A nested row is always whole: a PATCH of its parent replaces rows, never edits them."""
+
+    defaults: dict = {}
+
+    def validate(self, attrs: dict) -> dict:
+        # DRF makes nested rows partial under PATCH; check what a full row needs ourselves.
+        missing = [
+            name for name, field in self.fields.items() if field.required and name not in attrs
+        ]
+        if missing:
+            raise serializers.ValidationError(
+                {name: ["This field is required."] for name in missing}
+            )
+        return {**self.defaults, **attrs}
+
+
+class RangeSerializer(WholeRowSerializer):
     opens = MinuteField()
     closes = MinuteField()
 
@@ -39,7 +56,9 @@ class WeeklyRangeSerializer(RangeSerializer):
     )
 
 
-class ExceptionSerializer(serializers.Serializer):
+class ExceptionSerializer(WholeRowSerializer):
+    defaults = {"label": "", "yearly": False, "ranges": []}
+
     date = serializers.DateField()
     label = serializers.CharField(max_length=100, allow_blank=True, default="")
     yearly = serializers.BooleanField(default=False)

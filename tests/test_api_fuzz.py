@@ -1,0 +1,104 @@
+"""Schemathesis drives every operation of the OpenAPI schema with generated input.
+
+Whatever it sends, valid or not, chatgate answers with a 2xx, 3xx or 4xx,
+never a 500: bad input gets a clear error. Each example runs on freshly
+seeded data, rolled back afterwards. CHATGATE_FUZZ_EXAMPLES sets the count.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from django.db import transaction
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from rest_framework.authtoken.models import Token
+from schemathesis import GenerationMode
+
+from chatgate import presence
+from chatgate.models import Form
+from tests import clock
+from tests.factories import (
+    AgentFactory,
+    DepartmentFactory,
+    FormFactory,
+    FormFieldFactory,
+    ScheduleFactory,
+    UserFactory,
+    WidgetFactory,
+)
+
+pytestmark = pytest.mark.django_db
+EXAMPLES = int(os.environ.get("CHATGATE_FUZZ_EXAMPLES", "200"))
+NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+
+
+def seed() -> dict[str, object]:
+    """A small site; returns the path parameters that name its objects."""
+    schedule = ScheduleFactory(weekly={0: [("09:00", "17:00")], 4: [("22:00", "02:00")]})
+    team = DepartmentFactory(slug="sales", schedule=schedule)
+    form = FormFactory(kind=Form.Kind.OFFLINE)
+    FormFieldFactory(form=form, name="email", type="email", required=True)
+    FormFieldFactory(form=form, name="count", type="number")
+    WidgetFactory(slug="default", departments=[team], offline_form=form)
+    agent = AgentFactory(departments=[team])
+    presence.set_status(agent, "away", at=NOW)
+    return {
+        "schedules": schedule.pk,
+        "agents": agent.pk,
+        "departments": "sales",
+        "widgets": "default",
+    }
+
+
+def names_for(path: str, ids: dict[str, object]) -> dict[str, object]:
+    collection = path.split("/")[2]  # /api/<collection>/...
+    key = "slug" if "{slug}" in path else "id" if "{id}" in path else None
+    return {key: ids[collection]} if key else {}
+
+
+def test_no_input_makes_a_server_error(settings):
+    settings.CHATGATE_CLOCK = "tests.clock.now"
+    settings.CHATGATE_TICKET_RATE = "100000/hour"
+    clock.set_now(NOW)
+    token = Token.objects.create(user=UserFactory(is_staff=True, is_superuser=True)).key
+    api = schemathesis.openapi.from_wsgi(
+        "/chatgate/api/schema/?format=json", get_wsgi_application()
+    )
+    operations = [result.ok() for result in api.get_all_operations()]
+    assert len(operations) >= 20  # every documented operation is exercised
+    seen: Counter = Counter()
+
+    @hypothesis_settings(
+        max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None
+    )
+    @given(st.data())
+    def check(data):
+        operation = data.draw(st.sampled_from(operations))
+        mode = data.draw(st.sampled_from([GenerationMode.POSITIVE, GenerationMode.NEGATIVE]))
+        case = data.draw(operation.as_strategy(generation_mode=mode))
+        with transaction.atomic():
+            ids = seed()
+            if data.draw(st.integers(0, 9)) < 8:  # mostly an existing object, so the handlers run
+                case.path_parameters = {
+                    **(case.path_parameters or {}),
+                    **names_for(operation.path, ids),
+                }
+            response = case.call(headers={"Authorization": f"Token {token}"})
+            transaction.set_rollback(True)
+        seen[response.status_code // 100] += 1
+        assert response.status_code < 500, (
+            case.method,
+            case.formatted_path,
+            case.body,
+            response.text[:300],
+        )
+
+    check()
+    assert seen[2] and seen[4]  # both accepted and refused input were reached
