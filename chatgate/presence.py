@@ -7,7 +7,7 @@ is what counts when the cache has lost the entry.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.core.cache import caches
 from django.db import transaction
@@ -68,3 +68,17 @@ def snapshot(agent: Agent, *, active_chats: int = 0) -> AgentSnapshot:
     status, seen = read([agent])[agent.pk]
     slugs = frozenset(d.slug for d in agent.departments.all())
     return AgentSnapshot(agent.pk, status, seen, active_chats, agent.max_chats, slugs)
+
+
+def describe(agent: Agent, *, at: datetime, timeout_seconds: int) -> dict:
+    """What the agent's own client needs: its status, the one that counts now, its last heartbeat."""
+    status, seen = read([agent])[agent.pk]
+    effective = AgentSnapshot(agent.pk, status, seen).effective_status(
+        at, timeout=timedelta(seconds=timeout_seconds)
+    )
+    return {
+        "status": status,
+        "effective_status": effective,
+        "last_seen": seen,
+        "timeout": timeout_seconds,
+    }

@@ -282,3 +282,34 @@ def test_polls_with_if_none_match_and_pauses_while_the_tab_is_hidden(page: Page,
             "document.dispatchEvent(new Event('visibilitychange'))"
         )
     assert len(polls()) == 3  # re-checked at once when shown again
+
+
+def test_contact_form_offers_departments_and_labels_offline_ones(page: Page, live_server, at):
+    schedule = ScheduleFactory(weekly={d: [("09:00", "17:00")] for d in range(5)})
+    sales = DepartmentFactory(slug="sales", name="Sales")
+    support = DepartmentFactory(slug="support", name="Support", schedule=ScheduleFactory(weekly={}))
+    contact = FormFactory(
+        kind=Form.Kind.CONTACT, title="Contact us", department_choice=True, success_message="Sent."
+    )
+    FormFieldFactory(form=contact, name="email", label="Email", type="email", required=True)
+    WidgetFactory(
+        slug="shop",
+        schedule=schedule,
+        departments=[sales, support],
+        contact_form=contact,
+        when_offline="contact_form",
+    )
+    presence.set_status(AgentFactory(departments=[sales]), "online", at=MONDAY_11)
+    presence.set_status(
+        sales.agents.get(), "offline", at=MONDAY_11
+    )  # nobody: the contact form shows
+    at(MONDAY_11)
+    page.goto(f"{live_server.url}/page/shop/")
+    page.get_by_role("button", name="Contact us").click()
+    choice = page.get_by_label("Department")
+    expect(choice.locator("option")).to_have_text(["—", "Sales (offline)", "Support (offline)"])
+    choice.select_option("support")
+    page.get_by_label("Email").fill("zoe@example.com")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".chatgate-success")).to_have_text("Sent.")
+    assert Ticket.objects.get().department == support

@@ -25,6 +25,8 @@ def test_every_endpoint_is_described(schema):
     assert set(schema["paths"]) == {
         "/api/widgets/{slug}/state/",
         "/api/widgets/{slug}/tickets/",
+        "/api/agent/status/",
+        "/api/agent/heartbeat/",
         "/api/schedules/",
         "/api/schedules/{id}/",
         "/api/schedules/{id}/periods/",

@@ -121,3 +121,14 @@ class TicketRefusedSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()), required=False
     )
     state = WidgetStateSerializer(required=False)
+
+
+class AgentStatusSerializer(serializers.Serializer):
+    """An agent's own presence: the status it set, and the one that counts now."""
+
+    status = serializers.ChoiceField(choices=["online", "away", "invisible", "offline"])
+    effective_status = serializers.CharField(read_only=True)
+    last_seen = UTCDateTimeField(read_only=True, allow_null=True)
+    timeout = serializers.IntegerField(
+        read_only=True, help_text="Seconds a heartbeat keeps online/away alive."
+    )

@@ -12,6 +12,8 @@ router.register("widgets", views.WidgetViewSet, basename="widget")
 urlpatterns = [
     path("widgets/<slug:slug>/state/", views.WidgetStateView.as_view(), name="widget-state"),
     path("widgets/<slug:slug>/tickets/", views.TicketCreateView.as_view(), name="widget-tickets"),
+    path("agent/status/", views.AgentStatusView.as_view(), name="agent-status"),
+    path("agent/heartbeat/", views.AgentHeartbeatView.as_view(), name="agent-heartbeat"),
     path("schema/", views.SchemaView.as_view(), name="schema"),
     *router.urls,
 ]

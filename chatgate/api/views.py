@@ -15,14 +15,20 @@ from rest_framework import status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.permissions import AllowAny, DjangoModelPermissions, IsAdminUser
+from rest_framework.permissions import (
+    AllowAny,
+    DjangoModelPermissions,
+    IsAdminUser,
+    IsAuthenticated,
+)
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import __version__, clock, services, tickets
+from .. import __version__, clock, presence, services, tickets
 from ..conf import app_settings
 from ..models import Agent, Department, Schedule, Widget
 from .serializers import (
+    AgentStatusSerializer,
     TicketCreatedSerializer,
     TicketRefusedSerializer,
     TicketSubmissionSerializer,
@@ -107,6 +113,66 @@ class TicketCreateView(APIView):
         )
 
 
+class IsAgent(IsAuthenticated):
+    """A signed-in user with an agent profile; it acts on itself only."""
+
+    message = "Only agents have a presence status."
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and hasattr(request.user, "chatgate_agent")
+
+
+class AgentViewMixin:
+    permission_classes = [IsAgent]
+    throttle_classes: list = []
+
+    def get_authenticators(self):
+        return staff_authenticators()
+
+    def presence_body(self, request) -> dict:
+        return presence.describe(
+            request.user.chatgate_agent,
+            at=clock.now(),
+            timeout_seconds=app_settings.PRESENCE_TIMEOUT,
+        )
+
+
+class AgentStatusView(AgentViewMixin, APIView):
+    """The signed-in agent's own status: read it, or set it (which counts as a heartbeat)."""
+
+    @extend_schema(responses=AgentStatusSerializer)
+    def get(self, request) -> Response:
+        return Response(AgentStatusSerializer(self.presence_body(request)).data)
+
+    @extend_schema(request=AgentStatusSerializer, responses=AgentStatusSerializer)
+    def put(self, request) -> Response:
+        body = AgentStatusSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        presence.set_status(
+            request.user.chatgate_agent, body.validated_data["status"], at=clock.now()
+        )
+        return Response(AgentStatusSerializer(self.presence_body(request)).data)
+
+
+class AgentHeartbeatView(AgentViewMixin, APIView):
+    """The agent's client is alive: keeps online/away from expiring. Send every ~20 s."""
+
+    @extend_schema(request=None, responses=AgentStatusSerializer)
+    def post(self, request) -> Response:
+        presence.heartbeat(request.user.chatgate_agent, at=clock.now())
+        return Response(AgentStatusSerializer(self.presence_body(request)).data)
+
+
+def staff_authenticators() -> list:
+    """Session, and token when ``rest_framework.authtoken`` is installed."""
+    authenticators = [SessionAuthentication()]
+    if apps.is_installed("rest_framework.authtoken"):
+        from rest_framework.authentication import TokenAuthentication
+
+        authenticators.append(TokenAuthentication())
+    return authenticators
+
+
 class StaffPermissions(DjangoModelPermissions):
     """Model permissions, reading included (``view_<model>``)."""
 
@@ -120,12 +186,7 @@ class StaffViewSet(viewsets.ModelViewSet):
     throttle_classes: list = []
 
     def get_authenticators(self):
-        authenticators = [SessionAuthentication()]
-        if apps.is_installed("rest_framework.authtoken"):
-            from rest_framework.authentication import TokenAuthentication
-
-            authenticators.append(TokenAuthentication())
-        return authenticators
+        return staff_authenticators()
 
 
 class ScheduleViewSet(StaffViewSet):
