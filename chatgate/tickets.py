@@ -62,31 +62,32 @@ def submit(widget_slug: str, submission: Submission, *, at: datetime | None = No
     department = _department(submission.department, state)
     values = clean_fields(form, submission.fields)
     with transaction.atomic():
-        ticket = Ticket.objects.create(
-            widget=Widget.objects.get(slug=widget_slug),
-            form_id=form.id,
-            form_kind=form.kind,
-            department=department,
-            fields=[
-                {"name": f.name, "label": f.label, "value": values[f.name]}
-                for f in form.fields
-                if f.name in values
-            ],
-            email=next(
-                (
-                    str(values[f.name])
-                    for f in form.fields
-                    if f.type == "email" and values.get(f.name)
-                ),
-                "",
-            ),
-            page_url=submission.page_url,
-            language=submission.language[:35],
-            visitor_timezone=submission.timezone,
-            user_agent=submission.user_agent[:500],
-        )
+        ticket = _store(widget_slug, form, department, values, submission)
         transaction.on_commit(lambda: _after_commit(ticket.pk))
     return ticket
+
+
+def _store(
+    widget_slug: str, form: FormDefinition, department, values: dict, submission: Submission
+) -> Ticket:
+    """The ticket, with each field's label as the visitor saw it."""
+    emails = (str(values[f.name]) for f in form.fields if f.type == "email" and values.get(f.name))
+    return Ticket.objects.create(
+        widget=Widget.objects.get(slug=widget_slug),
+        form_id=form.id,
+        form_kind=form.kind,
+        department=department,
+        fields=[
+            {"name": f.name, "label": f.label, "value": values[f.name]}
+            for f in form.fields
+            if f.name in values
+        ],
+        email=next(emails, ""),
+        page_url=submission.page_url,
+        language=submission.language[:35],
+        visitor_timezone=submission.timezone,
+        user_agent=submission.user_agent[:500],
+    )
 
 
 def _department(slug: str | None, state: WidgetState) -> Department | None:

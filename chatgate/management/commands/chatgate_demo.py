@@ -21,7 +21,64 @@ from chatgate.models import (
     Widget,
 )
 
-WEEKDAYS = range(5)
+LUNCH_BREAK = [("09:00", "12:00"), ("13:00", "18:00")]
+SCHEDULES = {
+    # name: (zone, weekly ranges, exceptions (date, label, yearly))
+    "Paris office": (
+        "Europe/Paris",
+        {
+            0: LUNCH_BREAK,
+            1: LUNCH_BREAK,
+            2: LUNCH_BREAK,
+            3: LUNCH_BREAK,
+            4: [*LUNCH_BREAK, ("22:00", "02:00")],
+        },
+        [(date(2026, 12, 25), "Christmas", True), (date(2027, 1, 1), "New Year", True)],
+    ),
+    "New York support": (
+        "America/New_York",
+        {**{d: [("08:00", "20:00")] for d in range(5)}, 5: [("10:00", "14:00")]},
+        [(date(2026, 11, 26), "Thanksgiving", False)],
+    ),
+}
+# slug: (name, own schedule or None for the widget's, email, position)
+DEPARTMENTS = {
+    "sales": ("Sales", None, "sales@example.com", 0),
+    "support": ("Support", "New York support", "support@example.com", 1),
+}
+AGENTS = [
+    ("Ana", ["sales"], "online"),
+    ("Ben", ["support"], "away"),
+    ("Chloé", ["sales", "support"], "invisible"),
+]
+FORMS = {
+    # name: (kind, title, greeting, department choice, fields (name, label, type, required, choices))
+    "Offline message": (
+        Form.Kind.OFFLINE,
+        "We are away",
+        "Leave a message and we will answer by email.",
+        False,
+        [
+            ("name", "Your name", "text", True, ""),
+            ("email", "Email", "email", True, ""),
+            ("message", "Message", "textarea", True, ""),
+        ],
+    ),
+    "Contact": (
+        Form.Kind.CONTACT,
+        "Contact us",
+        "",
+        True,
+        [
+            ("name", "Your name", "text", True, ""),
+            ("email", "Email", "email", True, ""),
+            ("phone", "Phone", "phone", False, ""),
+            ("order", "Order number", "text", False, ""),
+            ("topic", "Topic", "select", True, "Delivery\nReturns\nOther"),
+            ("message", "Message", "textarea", True, ""),
+        ],
+    ),
+}
 
 
 class Command(BaseCommand):
@@ -34,53 +91,21 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, password: str | None = None, **options) -> None:
-        paris = self.schedule(
-            "Paris office",
-            "Europe/Paris",
-            {
-                **{d: [("09:00", "12:00"), ("13:00", "18:00")] for d in WEEKDAYS},
-                4: [("09:00", "12:00"), ("13:00", "18:00"), ("22:00", "02:00")],
-            },
-            [(date(2026, 12, 25), "Christmas", True), (date(2027, 1, 1), "New Year", True)],
-        )
-        new_york = self.schedule(
-            "New York support",
-            "America/New_York",
-            {**{d: [("08:00", "20:00")] for d in WEEKDAYS}, 5: [("10:00", "14:00")]},
-            [(date(2026, 11, 26), "Thanksgiving", False)],
-        )
-        sales = self.department("sales", "Sales", None, "sales@example.com", 0)
-        support = self.department("support", "Support", new_york, "support@example.com", 1)
+        schedules = {name: self.schedule(name, *spec) for name, spec in SCHEDULES.items()}
+        departments = {
+            slug: self.department(slug, name, schedules.get(schedule), email, position)
+            for slug, (name, schedule, email, position) in DEPARTMENTS.items()
+        }
         password = password or secrets.token_urlsafe(9)
         staff = self.user("admin", password, staff=True)
-        for name, teams, status in [
-            ("Ana", [sales], "online"),
-            ("Ben", [support], "away"),
-            ("Chloé", [sales, support], "invisible"),
-        ]:
-            agent, _ = Agent.objects.update_or_create(
-                user=self.user(name.lower().replace("é", "e"), password),
-                defaults={"display_name": name},
-            )
-            agent.departments.set(teams)
+        for name, teams, status in AGENTS:
+            user = self.user(name.lower().replace("é", "e"), password)
+            agent, _ = Agent.objects.update_or_create(user=user, defaults={"display_name": name})
+            agent.departments.set([departments[slug] for slug in teams])
             presence.set_status(agent, status, at=clock.now())
-        offline, contact = self.forms()
-        widget, _ = Widget.objects.update_or_create(
-            slug="default",
-            defaults={
-                "name": "Shop",
-                "schedule": paris,
-                "when_offline": Widget.WhenOffline.OFFLINE_FORM,
-                "offline_form": offline,
-                "contact_form": contact,
-                "greeting": "Hello! How can we help?",
-                "email": "shop@example.com",
-            },
-        )
-        widget.departments.set([sales, support])
-        Widget.objects.update_or_create(
-            slug="messaging",
-            defaults={"name": "Messaging", "mode": Widget.Mode.MESSAGING, "schedule": paris},
+        forms = {name: self.form(name, *spec) for name, spec in FORMS.items()}
+        self.widgets(
+            schedules["Paris office"], forms["Offline message"], forms["Contact"], departments
         )
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(
@@ -120,50 +145,45 @@ class Command(BaseCommand):
         user.save()
         return user
 
-    def forms(self) -> tuple[Form, Form]:
-        offline, _ = Form.objects.update_or_create(
-            name="Offline message",
+    def form(self, name, kind, title, greeting, department_choice, fields) -> Form:
+        form, _ = Form.objects.update_or_create(
+            name=name,
             defaults={
-                "kind": Form.Kind.OFFLINE,
-                "title": "We are away",
-                "greeting": "Leave a message and we will answer by email.",
+                "kind": kind,
+                "title": title,
+                "greeting": greeting,
+                "department_choice": department_choice,
             },
         )
-        contact, _ = Form.objects.update_or_create(
-            name="Contact",
-            defaults={"kind": Form.Kind.CONTACT, "title": "Contact us", "department_choice": True},
+        for position, (field, label, type_, required, choices) in enumerate(fields):
+            FormField.objects.update_or_create(
+                form=form,
+                name=field,
+                defaults={
+                    "label": label,
+                    "type": type_,
+                    "required": required,
+                    "choices": choices,
+                    "position": position,
+                },
+            )
+        return form
+
+    def widgets(self, schedule: Schedule, offline: Form, contact: Form, departments: dict) -> None:
+        shop, _ = Widget.objects.update_or_create(
+            slug="default",
+            defaults={
+                "name": "Shop",
+                "schedule": schedule,
+                "when_offline": Widget.WhenOffline.OFFLINE_FORM,
+                "offline_form": offline,
+                "contact_form": contact,
+                "greeting": "Hello! How can we help?",
+                "email": "shop@example.com",
+            },
         )
-        for form, fields in [
-            (
-                offline,
-                [
-                    ("name", "Your name", "text", True, ""),
-                    ("email", "Email", "email", True, ""),
-                    ("message", "Message", "textarea", True, ""),
-                ],
-            ),
-            (
-                contact,
-                [
-                    ("name", "Your name", "text", True, ""),
-                    ("email", "Email", "email", True, ""),
-                    ("phone", "Phone", "phone", False, ""),
-                    ("order", "Order number", "text", False, ""),
-                    ("topic", "Topic", "select", True, "Delivery\nReturns\nOther"),
-                    ("message", "Message", "textarea", True, ""),
-                ],
-            ),
-        ]:
-            for position, (name, label, kind, required, choices) in enumerate(fields):
-                FormField.objects.update_or_create(
-                    form=form,
-                    name=name,
-                    defaults={
-                        "label": label,
-                        "type": kind,
-                        "required": required,
-                        "choices": choices,
-                        "position": position,
-                    },
-                )
-        return offline, contact
+        shop.departments.set(departments.values())
+        Widget.objects.update_or_create(
+            slug="messaging",
+            defaults={"name": "Messaging", "mode": Widget.Mode.MESSAGING, "schedule": schedule},
+        )
