@@ -50,8 +50,12 @@ def heartbeat(agent: Agent, *, at: datetime | None = None) -> None:
     _cache().set(_key(agent.pk), entry, timeout=None)
 
 
-def read(agents: list[Agent]) -> dict[int, tuple[str, datetime | None]]:
-    """``{agent id: (status, last seen)}`` in one cache round trip, the DB filling gaps."""
+def read(agents) -> dict[int, tuple[str, datetime | None]]:
+    """``{agent id: (status, last seen)}`` in one cache round trip.
+
+    ``agents`` are ``Agent`` instances or anything with ``pk``, ``status`` and
+    ``status_changed_at``: the saved status fills gaps the cache lost.
+    """
     entries = _cache().get_many([_key(a.pk) for a in agents])
     result = {}
     for agent in agents:

@@ -6,6 +6,7 @@ from django.dispatch import receiver
 from . import models, services
 
 CONFIGURATION = (
+    models.Agent,  # the cached roster: capacity, departments
     models.Schedule,
     models.WeeklyRange,
     models.ScheduleException,
@@ -24,5 +25,6 @@ def configuration_changed(sender, **kwargs) -> None:
 
 
 @receiver(m2m_changed, sender=models.Widget.departments.through)
-def offered_departments_changed(sender, **kwargs) -> None:
+@receiver(m2m_changed, sender=models.Agent.departments.through)
+def memberships_changed(sender, **kwargs) -> None:
     services.bump_config_version()

@@ -8,12 +8,13 @@ version that every configuration change bumps; presence is always read fresh.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 
 from . import clock, presence
 from .availability import (
@@ -41,12 +42,17 @@ def _cache():
 
 def bump_config_version() -> None:
     """Invalidate every cached configuration snapshot (called on any configuration change)."""
+    _cache().set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def _config_version() -> str:
+    """A random token, new after every change and after the cache lost it: never reused."""
     cache = _cache()
-    cache.add(VERSION_KEY, 0, timeout=None)
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # evicted between add and incr
-        cache.set(VERSION_KEY, 1, timeout=None)
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
 
 
 def widget_state(widget: Widget | str, *, at: datetime | None = None) -> WidgetState:
@@ -63,15 +69,32 @@ def presence_timeout() -> timedelta:
     return timedelta(seconds=app_settings.PRESENCE_TIMEOUT)
 
 
+_local: dict[str, object] = {}  # this process's copies of snapshots, keyed by versioned key
+
+
+def _snapshot(name: str, load):
+    """A configuration snapshot from this process, the shared cache, or ``load()``.
+
+    The version is read from the shared cache on every call, so a change made
+    through any process invalidates every process's copy at once.
+    """
+    key = f"chatgate:{name}:{_config_version()}"
+    value = _local.get(key)
+    if value is None:
+        cache = _cache()
+        value = cache.get(key)
+        if value is None:
+            value = load()
+            cache.set(key, value, timeout=app_settings.SNAPSHOT_TIMEOUT)
+        if len(_local) > 256:
+            _local.clear()
+        _local[key] = value
+    return value
+
+
 def widget_config(slug: str) -> WidgetConfig:
-    """The engine's snapshot of a widget's configuration, from the cache or the database."""
-    cache = _cache()
-    key = f"chatgate:config:{slug}:{cache.get(VERSION_KEY, 0)}"
-    config = cache.get(key)
-    if config is None:
-        config = load_widget_config(slug)
-        cache.set(key, config, timeout=app_settings.SNAPSHOT_TIMEOUT)
-    return config
+    """The engine's snapshot of a widget's configuration."""
+    return _snapshot(f"config:{slug}", lambda: load_widget_config(slug))
 
 
 def load_widget_config(slug: str) -> WidgetConfig:
@@ -144,25 +167,47 @@ def form_definition(form: Form | None) -> FormDefinition | None:
     )
 
 
-def agent_snapshots() -> tuple[AgentSnapshot, ...]:
-    """Agents whose explicit status may count, with load and presence: two queries, one cache read."""
-    active = Count("conversations", filter=Q(conversations__status=Conversation.Status.ACTIVE))
-    agents = list(
-        Agent.objects.filter(status__in=[Agent.Status.ONLINE, Agent.Status.AWAY])
-        .annotate(active_chats=active)
-        .prefetch_related(Prefetch("departments", queryset=Department.objects.only("id", "slug")))
+@dataclass(frozen=True)
+class RosterEntry:
+    """What rarely changes about an agent; its saved status is the fallback when presence is lost."""
+
+    pk: int
+    max_chats: int
+    departments: frozenset[str]
+    status: str
+    status_changed_at: datetime | None
+
+
+def load_roster() -> tuple[RosterEntry, ...]:
+    """Every agent with its departments: two queries, cached as a snapshot."""
+    agents = Agent.objects.prefetch_related(
+        Prefetch("departments", queryset=Department.objects.only("id", "slug"))
     )
-    seen = presence.read(agents)
     return tuple(
-        AgentSnapshot(
+        RosterEntry(
             a.pk,
-            seen[a.pk][0],
-            seen[a.pk][1],
-            a.active_chats,
             a.max_chats,
             frozenset(d.slug for d in a.departments.all()),
+            a.status,
+            a.status_changed_at,
         )
         for a in agents
+    )
+
+
+def agent_snapshots() -> tuple[AgentSnapshot, ...]:
+    """Agents with presence and load: the cached roster, one cache read, one query for active chats."""
+    roster = _snapshot("roster", load_roster)
+    active = dict(
+        Conversation.objects.filter(status=Conversation.Status.ACTIVE, agent__isnull=False)
+        .values_list("agent_id")
+        .annotate(count=Count("id"))
+        .values_list("agent_id", "count")
+    )
+    seen = presence.read(roster)
+    return tuple(
+        AgentSnapshot(a.pk, *seen[a.pk], active.get(a.pk, 0), a.max_chats, a.departments)
+        for a in roster
     )
 
 

@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -63,7 +64,17 @@ def names_for(path: str, ids: dict[str, object]) -> dict[str, object]:
     return {key: ids[collection]} if key else {}
 
 
-def test_no_input_makes_a_server_error(settings):
+@pytest.fixture
+def keep_test_connection():
+    """Like Django's test client: requests must not close the connection that holds the test's transaction."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_no_input_makes_a_server_error(settings, keep_test_connection):
     settings.CHATGATE_CLOCK = "tests.clock.now"
     settings.CHATGATE_TICKET_RATE = "100000/hour"
     clock.set_now(NOW)

@@ -64,7 +64,7 @@ def test_cached_state_needs_only_the_agent_queries():
     services.widget_state("shop", at=MONDAY_11_PARIS)
     with CaptureQueriesContext(connection) as queries:
         state = services.widget_state("shop", at=MONDAY_11_PARIS)
-    assert len(queries) == 2  # agents with load, their departments
+    assert len(queries) == 1  # active chats per agent; the roster and configuration are cached
     assert state.status == "online"
 
 
@@ -151,3 +151,30 @@ def test_week_preview_marks_exceptions_in_the_schedule_zone():
     assert days[0].segments[0][:2] == (37.5, 12.5)
     assert days[3].exception == "Thanksgiving"
     assert days[1].exception is None and days[1].segments == ()
+
+
+def test_process_copy_is_not_reused_after_the_shared_cache_is_flushed():
+    from django.core.cache import cache
+
+    build(1)
+    cache.clear()  # the version is now created by the first read, as after a restart
+    assert services.widget_state("shop", at=MONDAY_11_PARIS).mode == "chat"
+    Widget.objects.update(
+        mode=Widget.Mode.MESSAGING
+    )  # no signal, like a change lost with a flushed cache
+    cache.clear()  # e.g. Redis restarted with nothing kept on disk
+    assert services.widget_state("shop", at=MONDAY_11_PARIS).mode == "messaging"
+
+
+def test_agent_edits_reach_the_cached_roster():
+    widget = build(1)
+    team = widget.departments.get()
+    assert services.widget_state("shop", at=MONDAY_11_PARIS).status == "online"
+    agent = Agent.objects.get()
+    agent.departments.clear()  # m2m change
+    assert services.widget_state("shop", at=MONDAY_11_PARIS).reason == "no_agents"
+    agent.departments.add(team)
+    newcomer = AgentFactory(departments=[team])  # a new agent
+    presence.set_status(agent, "offline", at=MONDAY_11_PARIS)
+    presence.set_status(newcomer, "away", at=MONDAY_11_PARIS)
+    assert services.widget_state("shop", at=MONDAY_11_PARIS).status == "away"

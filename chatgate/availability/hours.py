@@ -14,6 +14,7 @@ import heapq
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
@@ -247,17 +248,20 @@ class OpeningHours:
                 for fold in (0, 1):
                     local = datetime.combine(wall_day, clock, self.zone).replace(fold=fold)
                     yield local.astimezone(UTC)
-        yield from _transitions(self.zone, datetime.combine(day, time(), UTC))
+        yield from _transitions(self.zone, day)
 
 
-def _transitions(zone: ZoneInfo, start: datetime) -> Iterator[datetime]:
-    """Instants in the UTC day from ``start`` where ``zone``'s offset changes."""
-    probe = start
+@lru_cache(maxsize=4096)
+def _transitions(zone: ZoneInfo, day: date) -> tuple[datetime, ...]:
+    """Instants in the UTC day ``day`` where ``zone``'s offset changes (a zone's rules never change)."""
+    start = datetime.combine(day, time(), UTC)
+    found, probe = [], start
     while probe < start + _DAY:
         after = probe + _PROBE
         if probe.astimezone(zone).utcoffset() != after.astimezone(zone).utcoffset():
-            yield _bisect_transition(zone, probe, after)
+            found.append(_bisect_transition(zone, probe, after))
         probe = after
+    return tuple(found)
 
 
 def _bisect_transition(zone: ZoneInfo, low: datetime, high: datetime) -> datetime:
