@@ -61,8 +61,11 @@ def widget_state(widget: Widget | str, *, at: datetime | None = None) -> WidgetS
     Raises ``Widget.DoesNotExist`` for an unknown slug.
     """
     at = at or clock.now()
-    config = widget_config(widget if isinstance(widget, str) else widget.slug)
-    return resolve(config, agent_snapshots(), at, presence_timeout=presence_timeout())
+    version = _config_version()  # read once: one shared-cache round trip
+    config = widget_config(widget if isinstance(widget, str) else widget.slug, version=version)
+    return resolve(
+        config, agent_snapshots(version=version), at, presence_timeout=presence_timeout()
+    )
 
 
 def presence_timeout() -> timedelta:
@@ -72,13 +75,13 @@ def presence_timeout() -> timedelta:
 _local: dict[str, object] = {}  # this process's copies of snapshots, keyed by versioned key
 
 
-def _snapshot(name: str, load):
+def _snapshot(name: str, load, version: str | None = None):
     """A configuration snapshot from this process, the shared cache, or ``load()``.
 
-    The version is read from the shared cache on every call, so a change made
+    The version comes from the shared cache on every state, so a change made
     through any process invalidates every process's copy at once.
     """
-    key = f"chatgate:{name}:{_config_version()}"
+    key = f"chatgate:{name}:{version or _config_version()}"
     value = _local.get(key)
     if value is None:
         cache = _cache()
@@ -92,9 +95,9 @@ def _snapshot(name: str, load):
     return value
 
 
-def widget_config(slug: str) -> WidgetConfig:
+def widget_config(slug: str, *, version: str | None = None) -> WidgetConfig:
     """The engine's snapshot of a widget's configuration."""
-    return _snapshot(f"config:{slug}", lambda: load_widget_config(slug))
+    return _snapshot(f"config:{slug}", lambda: load_widget_config(slug), version)
 
 
 def load_widget_config(slug: str) -> WidgetConfig:
@@ -195,9 +198,9 @@ def load_roster() -> tuple[RosterEntry, ...]:
     )
 
 
-def agent_snapshots() -> tuple[AgentSnapshot, ...]:
+def agent_snapshots(*, version: str | None = None) -> tuple[AgentSnapshot, ...]:
     """Agents with presence and load: the cached roster, one cache read, one query for active chats."""
-    roster = _snapshot("roster", load_roster)
+    roster = _snapshot("roster", load_roster, version)
     active = dict(
         Conversation.objects.filter(status=Conversation.Status.ACTIVE, agent__isnull=False)
         .values_list("agent_id")
