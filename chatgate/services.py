@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import transaction
 from django.db.models import Count, Prefetch
 
 from . import clock, presence
@@ -290,7 +291,8 @@ def import_holidays(
         if day not in existing
     ]
     ScheduleException.objects.bulk_create(fresh)
-    bump_config_version()  # bulk_create sends no post_save
+    bump_config_version()  # bulk_create sends no post_save (the caller commits)
+    transaction.on_commit(bump_config_version)
     return len(fresh), len(calendar) - len(fresh)
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -178,3 +179,20 @@ def test_agent_edits_reach_the_cached_roster():
     presence.set_status(agent, "offline", at=MONDAY_11_PARIS)
     presence.set_status(newcomer, "away", at=MONDAY_11_PARIS)
     assert services.widget_state("shop", at=MONDAY_11_PARIS).status == "away"
+
+
+def test_a_snapshot_cached_before_the_commit_is_replaced_after_it(
+    django_capture_on_commit_callbacks,
+):
+    """Another process may read the new version mid-transaction and cache the old rows under it."""
+    build(1)
+    widget = Widget.objects.get()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        widget.mode = Widget.Mode.MESSAGING
+        widget.save()
+        stale = replace(services.load_widget_config("shop"), mode="chat")  # what that process saw
+        services._snapshot("config:shop", lambda: stale)
+        assert services.widget_state("shop", at=MONDAY_11_PARIS).mode == "chat"
+    for callback in callbacks:  # the commit
+        callback()
+    assert services.widget_state("shop", at=MONDAY_11_PARIS).mode == "messaging"
