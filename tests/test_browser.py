@@ -313,3 +313,17 @@ def test_contact_form_offers_departments_and_labels_offline_ones(page: Page, liv
     page.get_by_role("button", name="Send").click()
     expect(page.locator(".chatgate-success")).to_have_text("Sent.")
     assert Ticket.objects.get().department == support
+
+
+def test_messaging_mode_is_always_open_and_says_when_someone_is_back(page: Page, live_server, at):
+    schedule = ScheduleFactory(weekly={d: [("09:00", "17:00")] for d in range(5)})
+    WidgetFactory(slug="shop", mode="messaging", schedule=schedule, away_reply="Leave us a note, we read everything.")
+    at(MONDAY_19)  # closed, nobody there
+    page.goto(f"{live_server.url}/page/shop/")
+    launcher = page.get_by_role("button", name="Message us")
+    expect(launcher).to_be_visible()
+    launcher.click()
+    expect(page.locator(".chatgate-notice").first).to_have_text("Leave us a note, we read everything.")
+    expect(page.locator(".chatgate-back-at")).to_have_text("We'll be back tomorrow at 09:00 AM.")
+    assert page.evaluate("Chatgate.get('state').can_start_chat") is True
+    save(page, "widget-messaging")
