@@ -317,13 +317,42 @@ def test_contact_form_offers_departments_and_labels_offline_ones(page: Page, liv
 
 def test_messaging_mode_is_always_open_and_says_when_someone_is_back(page: Page, live_server, at):
     schedule = ScheduleFactory(weekly={d: [("09:00", "17:00")] for d in range(5)})
-    WidgetFactory(slug="shop", mode="messaging", schedule=schedule, away_reply="Leave us a note, we read everything.")
+    WidgetFactory(
+        slug="shop",
+        mode="messaging",
+        schedule=schedule,
+        away_reply="Leave us a note, we read everything.",
+    )
     at(MONDAY_19)  # closed, nobody there
     page.goto(f"{live_server.url}/page/shop/")
     launcher = page.get_by_role("button", name="Message us")
     expect(launcher).to_be_visible()
     launcher.click()
-    expect(page.locator(".chatgate-notice").first).to_have_text("Leave us a note, we read everything.")
+    expect(page.locator(".chatgate-notice").first).to_have_text(
+        "Leave us a note, we read everything."
+    )
     expect(page.locator(".chatgate-back-at")).to_have_text("We'll be back tomorrow at 09:00 AM.")
     assert page.evaluate("Chatgate.get('state').can_start_chat") is True
     save(page, "widget-messaging")
+
+
+def test_a_page_clock_ahead_of_the_server_does_not_poll_in_a_loop(page: Page, live_server, frozen):
+    sales = shop()
+    server_now = datetime(
+        2026, 11, 23, 15, 59, 50, tzinfo=UTC
+    )  # 16:59:50 in Paris, closing at 17:00
+    online_agent(sales, server_now)
+    frozen(server_now)
+    page.clock.install(
+        time=server_now + timedelta(minutes=5)
+    )  # the visitor's clock is 5 minutes fast
+    page.add_init_script(
+        "window.fetches = 0; const f = window.fetch; window.fetch = (...a) => (window.fetches++, f(...a));"
+    )
+    page.goto(f"{live_server.url}/page/shop/")
+    page.wait_for_function("window.Chatgate && Chatgate.get('state')")
+    page.clock.run_for(10_000)
+    assert page.evaluate("window.fetches") == 0  # valid_until looks past: the 30 s poll takes over
+    with page.expect_response("**/state/"):
+        page.clock.run_for(21_000)
+    assert page.evaluate("window.fetches") == 1

@@ -341,9 +341,9 @@
     var s = this.state;
     this.stop("change");
     this.stop("poll");
-    if (s.valid_until) {
-      var wait = Math.max(new Date(s.valid_until).getTime() - Date.now(), 0) + 250;
-      this.timers.change = setTimeout(function () { self.refresh(); }, Math.min(wait, 2147483647));
+    var wait = s.valid_until ? new Date(s.valid_until).getTime() - Date.now() : -1;
+    if (wait > 0) {  /* already past (a fast clock on this computer): the poll below takes over */
+      this.timers.change = setTimeout(function () { self.refresh(); }, Math.min(wait + 250, 2147483647));
     }
     if (!document.hidden && s.poll_after > 0) {
       this.timers.poll = setTimeout(function () { self.refresh(); }, s.poll_after * 1000);
