@@ -156,7 +156,7 @@ class Department(models.Model):
     name = models.CharField(_("name"), max_length=100)
     schedule = models.ForeignKey(
         Schedule,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="departments",
@@ -320,7 +320,7 @@ class Widget(models.Model):
     mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.CHAT)
     schedule = models.ForeignKey(
         Schedule,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="widgets",
@@ -364,7 +364,7 @@ class Widget(models.Model):
     )
     offline_form = models.ForeignKey(
         Form,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -373,7 +373,7 @@ class Widget(models.Model):
     )
     contact_form = models.ForeignKey(
         Form,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",

@@ -289,3 +289,32 @@ def test_patch_replaces_nested_rows_with_whole_rows(admin_api, body, errors):
         ]
     else:
         assert response.status_code == 400 and response.json() == errors
+
+
+def test_a_schedule_in_use_cannot_be_deleted(admin_api):
+    """Deleting it would silently leave the widget unrestricted by hours: open around the clock."""
+    schedule_id = admin_api.post("/chatgate/api/schedules/", SCHEDULE, format="json").json()["id"]
+    admin_api.post(
+        "/chatgate/api/widgets/",
+        {"slug": "shop", "name": "Shop", "schedule": schedule_id},
+        format="json",
+    )
+    response = admin_api.delete(f"/chatgate/api/schedules/{schedule_id}/")
+    assert response.status_code == 409
+    assert response.json() == {"detail": "Support is still used by: Shop. Change those first."}
+    assert Schedule.objects.exists()
+    admin_api.patch("/chatgate/api/widgets/shop/", {"schedule": None}, format="json")
+    assert admin_api.delete(f"/chatgate/api/schedules/{schedule_id}/").status_code == 204
+
+
+def test_a_form_in_use_cannot_be_deleted_in_the_admin(client):
+    from django.urls import reverse
+
+    from tests.factories import WidgetFactory
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    form = FormFactory(kind=Form.Kind.OFFLINE, name="Offline")
+    WidgetFactory(name="Shop", offline_form=form)
+    page = client.post(reverse("admin:chatgate_form_delete", args=[form.pk]), {"post": "yes"})
+    assert page.status_code == 200 and "Cannot delete form" in page.content.decode()
+    assert Form.objects.filter(pk=form.pk).exists()

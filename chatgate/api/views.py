@@ -9,12 +9,13 @@ import math
 from datetime import datetime
 
 from django.apps import apps
+from django.db.models import ProtectedError
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.permissions import (
     AllowAny,
     DjangoModelPermissions,
@@ -187,6 +188,18 @@ class StaffViewSet(viewsets.ModelViewSet):
 
     def get_authenticators(self):
         return staff_authenticators()
+
+    def perform_destroy(self, instance) -> None:
+        try:
+            instance.delete()
+        except ProtectedError as error:
+            users = ", ".join(sorted({str(obj) for obj in error.protected_objects}))
+            raise Conflict(f"{instance} is still used by: {users}. Change those first.") from None
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "in_use"
 
 
 class ScheduleViewSet(StaffViewSet):
