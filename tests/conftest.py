@@ -53,3 +53,14 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def at(frozen, page):
+    """Browser tests: set the server's and the page's clocks, ``at(instant)``, before loading."""
+
+    def set_both(instant) -> None:
+        frozen(instant)
+        page.clock.install(time=instant)
+
+    return set_both

@@ -31,17 +31,6 @@ MONDAY_19 = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)  # 19:00 in Paris: closed 
 XSS = "<img src=x onerror=alert(1)>"
 
 
-@pytest.fixture
-def at(frozen, page: Page):
-    """Set both clocks: ``at(instant)`` before loading the page."""
-
-    def set_both(instant: datetime) -> None:
-        frozen(instant)
-        page.clock.install(time=instant)
-
-    return set_both
-
-
 def shop(
     *,
     when_offline: str = "offline_form",
