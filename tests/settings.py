@@ -1,5 +1,6 @@
 """Test settings: the embedded default, or PostgreSQL + Redis from DATABASE_URL / CACHE_URL."""
 
+import django
 import environ
 
 env = environ.Env()
@@ -53,3 +54,10 @@ STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+
+# Django 6.0+ has Content-Security-Policy support: installed here with an empty
+# policy (no header); the CSP browser test sets SECURE_CSP, read per response.
+if django.VERSION >= (6, 0):
+    MIDDLEWARE.append("django.middleware.csp.ContentSecurityPolicyMiddleware")
+    TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
+    SECURE_CSP = {}

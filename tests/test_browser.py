@@ -345,3 +345,29 @@ def test_a_page_clock_ahead_of_the_server_does_not_poll_in_a_loop(page: Page, li
     with page.expect_response("**/state/"):
         page.clock.run_for(21_000)
     assert page.evaluate("window.fetches") == 1
+
+
+def test_widget_works_under_a_strict_content_security_policy(page: Page, live_server, at, settings):
+    """Django's own CSP: scripts only from this origin with the request's nonce, no inline code."""
+    csp = pytest.importorskip("django.utils.csp")  # Django 6.0+
+    settings.SECURE_CSP = {
+        "default-src": [csp.CSP.NONE],
+        "script-src": [csp.CSP.NONCE],
+        "style-src": [csp.CSP.SELF],
+        "connect-src": [csp.CSP.SELF],
+    }
+    online_agent(shop(), MONDAY_11)
+    at(MONDAY_11)
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    response = page.goto(f"{live_server.url}/page/shop/")
+    assert "'nonce-" in response.headers["content-security-policy"]
+    page.get_by_role("button", name="Chat with us").click()  # the script ran: it has the nonce
+    expect(page.locator(".chatgate-panel")).to_be_visible()
+    page.evaluate("Chatgate.refresh()")  # fetch is allowed by connect-src 'self'
+    assert refused == []

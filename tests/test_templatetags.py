@@ -131,3 +131,11 @@ def test_script_never_inserts_html():
         and "insertAdjacentHTML" not in source
         and "document.write" not in source
     )
+
+
+def test_widget_tag_reads_djangos_lazy_nonce(shop):
+    csp = pytest.importorskip("django.utils.csp")  # Django 6.0+
+    nonce = csp.LazyNonce()
+    assert not nonce  # unread: falsy
+    html = render('{% chatgate_widget "shop" %}', csp_nonce=nonce)
+    assert f'nonce="{nonce}"' in html and nonce  # read by the tag, so the header will carry it

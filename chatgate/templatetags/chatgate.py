@@ -72,9 +72,15 @@ def chatgate_widget(context, slug: str) -> str:
 
 
 def _nonce(context, request) -> str:
-    """A CSP nonce from Django's CSP support or django-csp, if the site uses one."""
-    nonce = context.get("csp_nonce") or getattr(request, "csp_nonce", "")
-    return str(nonce) if nonce else ""
+    """A CSP nonce from Django's CSP support or django-csp, if the site uses one.
+
+    Django's ``LazyNonce`` is falsy until first read, so test for ``None``:
+    reading it here is what makes the middleware put it in the header.
+    """
+    nonce = context.get("csp_nonce")
+    if nonce is None:
+        nonce = getattr(request, "csp_nonce", None)
+    return str(nonce) if nonce is not None else ""
 
 
 @register.simple_tag
