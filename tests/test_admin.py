@@ -252,3 +252,16 @@ def test_overlap_message_is_translated_for_french_staff(staff):
     assert (
         "Les plages 09:00-12:00 et 11:00-14:00 se chevauchent : Mardi." in response.content.decode()
     )
+
+
+@pytest.mark.parametrize(("query", "found"), [("zoe@example", 1), ("parcel DAMAGED", 1), ("nothing-like-this", 0)])
+def test_ticket_search_by_email_and_content(staff, query, found):
+    Ticket.objects.create(
+        form_kind="offline",
+        email="zoe@example.com",
+        fields=[{"name": "message", "label": "Message", "value": "My parcel damaged in transit"}],
+    )
+    Ticket.objects.create(form_kind="offline", email="max@example.org", fields=[])
+    listing = staff.get(reverse("admin:chatgate_ticket_changelist"), {"q": query})
+    assert listing.status_code == 200
+    assert listing.context["cl"].result_count == found
