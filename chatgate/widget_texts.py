@@ -32,5 +32,4 @@ def widget_texts() -> dict[str, str]:
         "online": _("We are online."),
         "away": _("We are away but will answer."),
         "unavailable": _("Chat is not available right now."),
-        "startChat": _("Open the chat"),
     }
