@@ -254,7 +254,9 @@ def test_overlap_message_is_translated_for_french_staff(staff):
     )
 
 
-@pytest.mark.parametrize(("query", "found"), [("zoe@example", 1), ("parcel DAMAGED", 1), ("nothing-like-this", 0)])
+@pytest.mark.parametrize(
+    ("query", "found"), [("zoe@example", 1), ("parcel DAMAGED", 1), ("nothing-like-this", 0)]
+)
 def test_ticket_search_by_email_and_content(staff, query, found):
     Ticket.objects.create(
         form_kind="offline",

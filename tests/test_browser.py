@@ -63,6 +63,12 @@ def shop(
     return sales
 
 
+def open_offline_form(page: Page, live_server) -> None:
+    """Load the test page and open the offline form (the caller has set the clocks)."""
+    page.goto(f"{live_server.url}/page/shop/")
+    page.get_by_role("button", name="Leave a message").click()
+
+
 def online_agent(department, instant: datetime):
     presence.set_status(AgentFactory(departments=[department]), "online", at=instant)
 
@@ -99,8 +105,7 @@ def test_c_offline_form_sent_becomes_a_ticket_and_shows_the_success_message(
 ):
     shop()
     at(MONDAY_19)
-    page.goto(f"{live_server.url}/page/shop/")
-    page.get_by_role("button", name="Leave a message").click()
+    open_offline_form(page, live_server)
     expect(page.get_by_role("heading", name="Leave us a message")).to_be_visible()
     page.get_by_label("Your name").fill("Zoé Martin")
     page.get_by_label("Email").fill("zoe@example.com")
@@ -124,8 +129,7 @@ def test_c_offline_form_sent_becomes_a_ticket_and_shows_the_success_message(
 def test_c2_client_checks_stop_an_empty_form_before_the_server(page: Page, live_server, at):
     shop()
     at(MONDAY_19)
-    page.goto(f"{live_server.url}/page/shop/")
-    page.get_by_role("button", name="Leave a message").click()
+    open_offline_form(page, live_server)
     page.get_by_role("button", name="Send").click()
     expect(page.locator("#chatgate-shop-field-name-error")).to_have_text("This field is required.")
     expect(page.get_by_label("Your name")).to_be_focused()
@@ -135,8 +139,7 @@ def test_c2_client_checks_stop_an_empty_form_before_the_server(page: Page, live_
 def test_d_a_field_the_server_refuses_shows_its_error_next_to_it(page: Page, live_server, at):
     shop()
     at(MONDAY_19)
-    page.goto(f"{live_server.url}/page/shop/")
-    page.get_by_role("button", name="Leave a message").click()
+    open_offline_form(page, live_server)
     page.get_by_label("Your name").fill("Zoé")
     page.get_by_label("Email").fill("zoe@example.c")  # passes the page's check, not the server's
     page.get_by_role("textbox", name="Message").fill("Hello")

@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.test_browser import MONDAY_11, MONDAY_19, online_agent, shop
+from tests.test_browser import MONDAY_11, MONDAY_19, online_agent, open_offline_form, shop
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,8 +34,7 @@ def test_chat_panel_has_no_violations(page: Page, live_server, at):
 def test_offline_form_with_errors_has_no_violations(page: Page, live_server, at):
     shop()
     at(MONDAY_19)
-    page.goto(f"{live_server.url}/page/shop/")
-    page.get_by_role("button", name="Leave a message").click()
+    open_offline_form(page, live_server)
     page.get_by_role("button", name="Send").click()
     expect(page.locator("#chatgate-shop-field-name-error")).to_be_visible()
     assert violations(page) == []
@@ -46,8 +45,7 @@ def test_success_message_and_messaging_have_no_violations(page: Page, live_serve
 
     shop()
     at(MONDAY_19)
-    page.goto(f"{live_server.url}/page/shop/")
-    page.get_by_role("button", name="Leave a message").click()
+    open_offline_form(page, live_server)
     page.get_by_label("Your name").fill("Zoé")
     page.get_by_label("Email").fill("zoe@example.com")
     page.get_by_role("textbox", name="Message").fill("Hello")
