@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -229,7 +229,3 @@ class TicketAdmin(admin.ModelAdmin):
             ngettext("%(count)d ticket solved.", "%(count)d tickets solved.", count)
             % {"count": count},
         )
-
-
-def status_board_url() -> str:
-    return reverse("admin:chatgate_status_board")

@@ -38,3 +38,10 @@ class AppSettings:
 
 
 app_settings = AppSettings()
+
+
+def cache():
+    """The cache that holds presence, throttles and snapshots (``CHATGATE_CACHE``)."""
+    from django.core.cache import caches
+
+    return caches[app_settings.CACHE]

@@ -9,18 +9,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from django.core.cache import caches
 from django.db import transaction
 
 from . import clock
 from .availability import STATUSES, AgentSnapshot
-from .conf import app_settings
+from .conf import cache
 from .models import Agent
 from .signals import status_changed
-
-
-def _cache():
-    return caches[app_settings.CACHE]
 
 
 def _key(agent_id: int) -> str:
@@ -33,7 +28,7 @@ def set_status(agent: Agent, status: str, *, at: datetime | None = None) -> None
         raise ValueError(f"unknown agent status {status!r}; expected one of {STATUSES}")
     at = at or clock.now()
     previous = agent.status
-    _cache().set(_key(agent.pk), {"status": status, "seen": at.timestamp()}, timeout=None)
+    cache().set(_key(agent.pk), {"status": status, "seen": at.timestamp()}, timeout=None)
     Agent.objects.filter(pk=agent.pk).update(status=status, status_changed_at=at)
     agent.status, agent.status_changed_at = status, at
     if previous != status:
@@ -45,9 +40,9 @@ def set_status(agent: Agent, status: str, *, at: datetime | None = None) -> None
 def heartbeat(agent: Agent, *, at: datetime | None = None) -> None:
     """Record that the agent's client is alive; keeps ``online``/``away`` from expiring."""
     at = at or clock.now()
-    entry = _cache().get(_key(agent.pk)) or {"status": agent.status}
+    entry = cache().get(_key(agent.pk)) or {"status": agent.status}
     entry["seen"] = at.timestamp()
-    _cache().set(_key(agent.pk), entry, timeout=None)
+    cache().set(_key(agent.pk), entry, timeout=None)
 
 
 def read(agents) -> dict[int, tuple[str, datetime | None]]:
@@ -56,7 +51,7 @@ def read(agents) -> dict[int, tuple[str, datetime | None]]:
     ``agents`` are ``Agent`` instances or anything with ``pk``, ``status`` and
     ``status_changed_at``: the saved status fills gaps the cache lost.
     """
-    entries = _cache().get_many([_key(a.pk) for a in agents])
+    entries = cache().get_many([_key(a.pk) for a in agents])
     result = {}
     for agent in agents:
         entry = entries.get(_key(agent.pk))
@@ -65,13 +60,6 @@ def read(agents) -> dict[int, tuple[str, datetime | None]]:
         else:
             result[agent.pk] = (agent.status, agent.status_changed_at)
     return result
-
-
-def snapshot(agent: Agent, *, active_chats: int = 0) -> AgentSnapshot:
-    """One agent as the engine sees it (reads the cache)."""
-    status, seen = read([agent])[agent.pk]
-    slugs = frozenset(d.slug for d in agent.departments.all())
-    return AgentSnapshot(agent.pk, status, seen, active_chats, agent.max_chats, slugs)
 
 
 def describe(agent: Agent, *, at: datetime, timeout_seconds: int) -> dict:

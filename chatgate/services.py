@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db import transaction
 from django.db.models import Count, Prefetch
 
@@ -30,29 +29,25 @@ from .availability import (
     WidgetState,
     resolve,
 )
-from .conf import app_settings
+from .conf import app_settings, cache
 from .models import Agent, Conversation, Department, Form, Schedule, ScheduleException, Widget
 
 VERSION_KEY = "chatgate:config-version"
 SCHEDULE_PREFETCH = ("schedule__weekly_ranges", "schedule__exceptions")
 
 
-def _cache():
-    return caches[app_settings.CACHE]
-
-
 def bump_config_version() -> None:
     """Invalidate every cached configuration snapshot (called on any configuration change)."""
-    _cache().set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    cache().set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
 def _config_version() -> str:
     """A random token, new after every change and after the cache lost it: never reused."""
-    cache = _cache()
-    version = cache.get(VERSION_KEY)
+    store = cache()
+    version = store.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
+        store.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = store.get(VERSION_KEY)
     return version
 
 
@@ -85,11 +80,11 @@ def _snapshot(name: str, load, version: str | None = None):
     key = f"chatgate:{name}:{version or _config_version()}"
     value = _local.get(key)
     if value is None:
-        cache = _cache()
-        value = cache.get(key)
+        store = cache()
+        value = store.get(key)
         if value is None:
             value = load()
-            cache.set(key, value, timeout=app_settings.SNAPSHOT_TIMEOUT)
+            store.set(key, value, timeout=app_settings.SNAPSHOT_TIMEOUT)
         if len(_local) > 256:
             _local.clear()
         _local[key] = value

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from django.core.cache import caches
 from rest_framework.throttling import SimpleRateThrottle
 
-from ..conf import app_settings
+from ..conf import app_settings, cache
 
 
 class VisitorRateThrottle(SimpleRateThrottle):
     scope = "chatgate_visitor"
 
     def __init__(self) -> None:
-        self.cache = caches[app_settings.CACHE]
+        self.cache = cache()
         super().__init__()
 
     def get_rate(self) -> str:
