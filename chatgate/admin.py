@@ -52,7 +52,7 @@ class ScheduleAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("open now"), boolean=True)
     def open_now(self, schedule: Schedule) -> bool:
-        return schedule.to_hours().is_open(clock.now())
+        return services.schedule_is_open(schedule, at=clock.now())
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("weekly_ranges", "exceptions")

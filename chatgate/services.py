@@ -216,6 +216,18 @@ def all_widget_states(*, at: datetime | None = None) -> list[tuple[Widget, Widge
     return [(w, widget_state(w.slug, at=at)) for w in Widget.objects.order_by("name")]
 
 
+def schedule_is_open(schedule: Schedule, *, at: datetime) -> bool:
+    """Whether the schedule's hours are open at ``at`` (prefetched ranges are used)."""
+    return schedule.to_hours().is_open(at)
+
+
+def schedule_periods(
+    schedule: Schedule, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """Open periods of the schedule clipped to ``[start, end)``, in UTC."""
+    return schedule.to_hours().periods(start, end)
+
+
 @dataclass(frozen=True)
 class DayPreview:
     """One local day of a schedule for the admin picture: open segments in percent of the day."""

@@ -267,3 +267,13 @@ def test_ticket_search_by_email_and_content(staff, query, found):
     listing = staff.get(reverse("admin:chatgate_ticket_changelist"), {"q": query})
     assert listing.status_code == 200
     assert listing.context["cl"].result_count == found
+
+
+@pytest.mark.parametrize(
+    ("now", "alt"), [(MONDAY, "True"), (datetime(2026, 11, 23, 18, 0, tzinfo=UTC), "False")]
+)
+def test_schedule_list_says_whether_it_is_open_now(staff, frozen, now, alt):
+    frozen(now)  # 11:00 and 19:00 in Paris
+    ScheduleFactory(weekly={0: [("09:00", "17:00")]})
+    page = staff.get(reverse("admin:chatgate_schedule_changelist")).content.decode()
+    assert f'alt="{alt}"' in page and f'alt="{"False" if alt == "True" else "True"}"' not in page

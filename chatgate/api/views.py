@@ -225,7 +225,7 @@ class ScheduleViewSet(StaffViewSet):
             raise ValidationError(
                 {"end": [f"end must be after start and at most {MAX_PERIOD_DAYS} days later."]}
             )
-        periods = self.get_object().to_hours().periods(start, end)
+        periods = services.schedule_periods(self.get_object(), start, end)
         return Response(
             PeriodSerializer([{"opens_at": a, "closes_at": b} for a, b in periods], many=True).data
         )
