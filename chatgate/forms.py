@@ -11,7 +11,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from .availability import Range
-from .models import WEEKDAY_CHOICES, ScheduleException, day_error, parse_ranges
+from .models import ScheduleException, day_error, parse_ranges, weekly_errors
 
 _RANGE = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
 
@@ -75,24 +75,18 @@ class WeeklyRangeFormSet(BaseInlineFormSet):
 
     def clean(self) -> None:
         super().clean()
-        by_day: dict[int, list] = {}
+        rows = []
         for form in self.forms:
-            data = getattr(form, "cleaned_data", None)
-            if (
-                not data
-                or data.get("DELETE")
-                or data.get("opens") is None
-                or data.get("closes") is None
-            ):
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("DELETE") or data.get("opens") is None or data.get("closes") is None:
                 continue
             try:
-                by_day.setdefault(data["weekday"], []).append(Range(data["opens"], data["closes"]))
+                rows.append((data["weekday"], Range(data["opens"], data["closes"])))
             except ValueError:
                 continue  # the row's own error is shown on the row
-        names = dict(WEEKDAY_CHOICES)
-        errors = [day_error(ranges, names[day]) for day, ranges in sorted(by_day.items())]
-        if any(errors):
-            raise ValidationError([e for e in errors if e])
+        errors = weekly_errors(rows)
+        if errors:
+            raise ValidationError(errors)
 
 
 class FormFieldFormSet(BaseInlineFormSet):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import time
 
 from django.conf import settings
@@ -52,6 +53,16 @@ def day_error(ranges: list[Range], label) -> ValidationError | None:
         _("The ranges %(first)s and %(second)s overlap on %(day)s."),
         params={"first": first, "second": second, "day": label},
     )
+
+
+def weekly_errors(rows: Iterable[tuple[int, Range]]) -> list[ValidationError]:
+    """One translated error per weekday whose ranges overlap; rows are ``(weekday, range)``."""
+    by_day: dict[int, list[Range]] = {}
+    for weekday, rng in rows:
+        by_day.setdefault(weekday, []).append(rng)
+    names = dict(WEEKDAY_CHOICES)
+    errors = (day_error(ranges, names[day]) for day, ranges in sorted(by_day.items()))
+    return [error for error in errors if error]
 
 
 class Schedule(models.Model):

@@ -90,7 +90,7 @@ def test_schedule_put_replaces_nested_rows_and_invalidates_cached_state(admin_ap
                     {"weekday": 1, "opens": "11:00", "closes": "13:00"},
                 ]
             },
-            {"weekly": ["ranges 09:00-12:00 and 11:00-13:00 overlap on Tuesday"]},
+            {"weekly": ["The ranges 09:00-12:00 and 11:00-13:00 overlap on Tuesday."]},
         ),
         ({"timezone": "Mars/Base"}, {"timezone": ["A valid timezone is required."]}),
         (
@@ -114,7 +114,11 @@ def test_schedule_put_replaces_nested_rows_and_invalidates_cached_state(admin_ap
                     }
                 ]
             },
-            {"exceptions": {"0": ["ranges 09:00-12:00 and 10:00-11:00 overlap on 2026-12-24"]}},
+            {
+                "exceptions": {
+                    "0": ["The ranges 09:00-12:00 and 10:00-11:00 overlap on 2026-12-24."]
+                }
+            },
         ),
         (
             {"exceptions": [{"date": "2026-12-24"}, {"date": "2026-12-24"}]},
@@ -318,3 +322,19 @@ def test_a_form_in_use_cannot_be_deleted_in_the_admin(client):
     page = client.post(reverse("admin:chatgate_form_delete", args=[form.pk]), {"post": "yes"})
     assert page.status_code == 200 and "Cannot delete form" in page.content.decode()
     assert Form.objects.filter(pk=form.pk).exists()
+
+
+def test_overlap_message_follows_the_staff_language(admin_api):
+    weekly = [
+        {"weekday": 1, "opens": "09:00", "closes": "12:00"},
+        {"weekday": 1, "opens": "11:00", "closes": "13:00"},
+    ]
+    response = admin_api.post(
+        "/chatgate/api/schedules/",
+        {**SCHEDULE, "weekly": weekly},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert response.json() == {
+        "weekly": ["Les plages 09:00-12:00 et 11:00-13:00 se chevauchent : Mardi."]
+    }

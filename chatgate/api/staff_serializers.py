@@ -8,8 +8,18 @@ from rest_framework import serializers
 from timezone_field.rest_framework import TimeZoneSerializerField
 
 from .. import presence
-from ..availability import OpeningHours, Range
-from ..models import Agent, Department, Form, Schedule, ScheduleException, WeeklyRange, Widget
+from ..availability import Range
+from ..models import (
+    Agent,
+    Department,
+    Form,
+    Schedule,
+    ScheduleException,
+    WeeklyRange,
+    Widget,
+    day_error,
+    weekly_errors,
+)
 from .serializers import UTCDateTimeField
 
 TIME_FORMAT = "%H:%M"
@@ -75,28 +85,24 @@ class ScheduleSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "timezone", "weekly", "exceptions"]
 
     def validate(self, attrs: dict) -> dict:
-        """Build the engine's schedule: it names overlapping ranges and their day."""
-        weekly: dict[int, list[Range]] = {}
-        for row in attrs.get("weekly_ranges", []):
-            weekly.setdefault(row["weekday"], []).append(Range(row["opens"], row["closes"]))
-        try:
-            OpeningHours("UTC", weekly=weekly)
-        except ValueError as error:
-            raise serializers.ValidationError({"weekly": [str(error)]}) from None
+        """Overlaps per weekday and per exception date, worded as in the admin."""
+        rows = [
+            (row["weekday"], Range(row["opens"], row["closes"]))
+            for row in attrs.get("weekly_ranges", [])
+        ]
+        overlaps = weekly_errors(rows)
+        if overlaps:
+            raise serializers.ValidationError({"weekly": [m for e in overlaps for m in e.messages]})
         seen, errors = set(), {}
         for index, row in enumerate(attrs.get("exceptions", [])):
             if row["date"] in seen:
                 errors[index] = [f"{row['date']} is listed twice."]
             seen.add(row["date"])
-            try:
-                OpeningHours(
-                    "UTC",
-                    exceptions={
-                        row["date"]: [Range(r["opens"], r["closes"]) for r in row["ranges"]]
-                    },
-                )
-            except ValueError as error:
-                errors[index] = [str(error)]
+            overlap = day_error(
+                [Range(r["opens"], r["closes"]) for r in row["ranges"]], row["date"]
+            )
+            if overlap:
+                errors[index] = overlap.messages
         if errors:
             raise serializers.ValidationError({"exceptions": errors})
         return attrs
