@@ -123,7 +123,11 @@ def test_c_offline_form_sent_becomes_a_ticket_and_shows_the_success_message(
         "message": "My parcel arrived damaged.",
     }
     assert ticket.page_url == f"{live_server.url}/page/shop/"
-    assert ticket.visitor_timezone and ticket.language
+    assert ticket.language == "en"  # the page's language
+    assert ticket.visitor_timezone == page.evaluate(
+        "Intl.DateTimeFormat().resolvedOptions().timeZone"
+    )
+    assert ticket.user_agent == page.evaluate("navigator.userAgent")
 
 
 def test_c2_client_checks_stop_an_empty_form_before_the_server(page: Page, live_server, at):

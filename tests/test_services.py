@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -196,3 +196,22 @@ def test_a_snapshot_cached_before_the_commit_is_replaced_after_it(
     for callback in callbacks:  # the commit
         callback()
     assert services.widget_state("shop", at=MONDAY_11_PARIS).mode == "messaging"
+
+
+def test_a_widget_listing_no_departments_offers_every_active_one():
+    schedule = ScheduleFactory(weekly={0: [("09:00", "17:00")]})
+    DepartmentFactory(slug="sales", position=0)
+    DepartmentFactory(slug="archive", active=False)
+    DepartmentFactory(slug="support", position=1)
+    WidgetFactory(slug="shop", schedule=schedule)
+    state = services.widget_state("shop", at=MONDAY_11_PARIS)
+    assert [d.slug for d in state.departments] == ["sales", "support"]
+
+
+@pytest.mark.parametrize(("seconds", "status"), [(60, "online"), (61, "offline")])
+def test_setting_a_status_counts_as_a_heartbeat(seconds, status):
+    team = DepartmentFactory()
+    WidgetFactory(slug="shop", departments=[team])
+    online(AgentFactory(departments=[team]), at=MONDAY_11_PARIS)  # no heartbeat after this
+    later = MONDAY_11_PARIS + timedelta(seconds=seconds)
+    assert services.widget_state("shop", at=later).status == status
