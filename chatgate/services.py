@@ -213,7 +213,13 @@ def agent_snapshots(*, version: str | None = None) -> tuple[AgentSnapshot, ...]:
 def all_widget_states(*, at: datetime | None = None) -> list[tuple[Widget, WidgetState]]:
     """Every widget with its state, for the status board and ``chatgate_status``."""
     at = at or clock.now()
-    return [(w, widget_state(w.slug, at=at)) for w in Widget.objects.order_by("name")]
+    version = _config_version()
+    agents = agent_snapshots(version=version)  # once for every widget: the same agents
+    timeout = presence_timeout()
+    return [
+        (w, resolve(widget_config(w.slug, version=version), agents, at, presence_timeout=timeout))
+        for w in Widget.objects.order_by("name")
+    ]
 
 
 def schedule_is_open(schedule: Schedule, *, at: datetime) -> bool:

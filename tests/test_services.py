@@ -215,3 +215,15 @@ def test_setting_a_status_counts_as_a_heartbeat(seconds, status):
     online(AgentFactory(departments=[team]), at=MONDAY_11_PARIS)  # no heartbeat after this
     later = MONDAY_11_PARIS + timedelta(seconds=seconds)
     assert services.widget_state("shop", at=later).status == status
+
+
+def test_status_of_every_widget_reads_agents_once():
+    build(2)
+    WidgetFactory(slug="second")
+    services.all_widget_states(at=MONDAY_11_PARIS)  # snapshots cached
+    with CaptureQueriesContext(connection) as queries:
+        rows = services.all_widget_states(at=MONDAY_11_PARIS)
+    assert len(queries) == 2  # the widgets, the active chats
+    assert [(w.slug, s.status) for w, s in rows] == [
+        (w.slug, services.widget_state(w.slug, at=MONDAY_11_PARIS).status) for w, _ in rows
+    ]
