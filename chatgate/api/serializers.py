@@ -7,6 +7,7 @@ from datetime import UTC
 from rest_framework import serializers
 
 from ..availability import load_zone
+from ..models import REASON_LABELS, SHOW_LABELS, STATUS_LABELS
 
 
 class UTCDateTimeField(serializers.DateTimeField):
@@ -36,17 +37,9 @@ class FormDefinitionSerializer(serializers.Serializer):
     department_choice = serializers.BooleanField()
 
 
-STATUSES = ["online", "away", "offline"]
-REASONS = [
-    "open",
-    "closed",
-    "exception",
-    "no_agents",
-    "at_capacity",
-    "forced_closed",
-    "forced_open",
-    "disabled",
-]
+STATUSES = list(STATUS_LABELS)  # the widget and department statuses
+REASONS = list(REASON_LABELS)
+SHOWS = list(SHOW_LABELS)
 
 
 class DepartmentStateSerializer(serializers.Serializer):
@@ -65,9 +58,7 @@ class WidgetStateSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=["chat", "messaging"])
     status = serializers.ChoiceField(choices=STATUSES)
     reason = serializers.ChoiceField(choices=REASONS)
-    show = serializers.ChoiceField(
-        choices=["chat", "offline_form", "contact_form", "messaging", "hidden"]
-    )
+    show = serializers.ChoiceField(choices=SHOWS)
     can_start_chat = serializers.BooleanField()
     opens_at = UTCDateTimeField(allow_null=True)
     closes_at = UTCDateTimeField(allow_null=True)

@@ -29,6 +29,7 @@ from .. import __version__, clock, presence, services, tickets
 from ..conf import app_settings
 from ..models import Agent, Department, Schedule, Widget
 from .serializers import (
+    STATUSES,
     AgentStatusSerializer,
     TicketCreatedSerializer,
     TicketRefusedSerializer,
@@ -277,7 +278,7 @@ class SchemaView(SpectacularAPIView):
             "SERVERS": [{"url": prefix or "/"}],
             "ENUM_NAME_OVERRIDES": {
                 "AgentStatusEnum": "chatgate.models.Agent.Status",
-                "StateStatusEnum": ["online", "away", "offline"],
+                "StateStatusEnum": STATUSES,
                 "FormKindEnum": ["offline", "contact"],
             },
         }
