@@ -30,6 +30,9 @@ def set_status(agent: Agent, status: str, *, at: datetime | None = None) -> None
     previous = agent.status
     cache().set(_key(agent.pk), {"status": status, "seen": at.timestamp()}, timeout=None)
     Agent.objects.filter(pk=agent.pk).update(status=status, status_changed_at=at)
+    from .services import invalidate_snapshots  # here: services imports this module
+
+    invalidate_snapshots()  # the cached roster keeps the saved status, the fallback of other processes
     agent.status, agent.status_changed_at = status, at
     if previous != status:
         transaction.on_commit(

@@ -1,6 +1,5 @@
 """Signal receivers: any configuration change invalidates the cached snapshots."""
 
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
@@ -18,24 +17,14 @@ CONFIGURATION = (
 )
 
 
-def invalidate() -> None:
-    """Replace the version now (this transaction sees its change) and again after commit.
-
-    The second replacement matters: another process that read the first version
-    before the commit may have cached the old rows under it.
-    """
-    services.bump_config_version()
-    transaction.on_commit(services.bump_config_version)
-
-
 @receiver(post_save)
 @receiver(post_delete)
 def configuration_changed(sender, **kwargs) -> None:
     if sender in CONFIGURATION:
-        invalidate()
+        services.invalidate_snapshots()
 
 
 @receiver(m2m_changed, sender=models.Widget.departments.through)
 @receiver(m2m_changed, sender=models.Agent.departments.through)
 def memberships_changed(sender, **kwargs) -> None:
-    invalidate()
+    services.invalidate_snapshots()

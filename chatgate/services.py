@@ -41,6 +41,16 @@ def bump_config_version() -> None:
     cache().set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
+def invalidate_snapshots() -> None:
+    """Replace the version now (this transaction sees its change) and again after commit.
+
+    The second replacement matters: another process that read the first version
+    before the commit may have cached the old rows under it.
+    """
+    bump_config_version()
+    transaction.on_commit(bump_config_version)
+
+
 def _config_version() -> str:
     """A random token, new after every change and after the cache lost it: never reused."""
     store = cache()
@@ -304,8 +314,7 @@ def import_holidays(
         if day not in existing
     ]
     ScheduleException.objects.bulk_create(fresh)
-    bump_config_version()  # bulk_create sends no post_save (the caller commits)
-    transaction.on_commit(bump_config_version)
+    invalidate_snapshots()  # bulk_create sends no post_save
     return len(fresh), len(calendar) - len(fresh)
 
 

@@ -306,6 +306,7 @@ def test_contact_form_offers_departments_and_labels_offline_ones(page: Page, liv
     expect(choice.locator("option")).to_have_text(["—", "Sales (offline)", "Support (offline)"])
     choice.select_option("support")
     page.get_by_label("Email").fill("zoe@example.com")
+    save(page, "widget-contact-form")
     page.get_by_role("button", name="Send").click()
     expect(page.locator(".chatgate-success")).to_have_text("Sent.")
     assert Ticket.objects.get().department == support

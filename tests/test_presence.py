@@ -77,3 +77,17 @@ def test_status_changed_signal_sent_after_commit(django_capture_on_commit_callba
     finally:
         status_changed.disconnect(receiver)
     assert received == [("online", "offline")]
+
+
+def test_a_status_set_by_another_process_counts_even_without_its_cache_entry():
+    """With a per-process cache (or an evicted key) only the saved status is shared."""
+    from tests.factories import DepartmentFactory
+
+    team = DepartmentFactory()
+    WidgetFactory(slug="w", departments=[team])
+    agent = AgentFactory(departments=[team])
+    presence.set_status(agent, "away", at=AT)
+    assert services.widget_state("w", at=AT).status == "away"  # the roster is now cached
+    presence.set_status(agent, "offline", at=AT)  # in "another process"...
+    cache.delete(f"chatgate:presence:{agent.pk}")  # ...whose cache this process cannot see
+    assert services.widget_state("w", at=AT).status == "offline"
