@@ -217,7 +217,9 @@ class TicketAdmin(admin.ModelAdmin):
     @admin.display(description=_("submission"))
     def submission(self, ticket: Ticket) -> str:
         rows = format_html_join(
-            "", "<tr><th>{}</th><td>{}</td></tr>", ((f["label"], f["value"]) for f in ticket.fields)
+            "",
+            '<tr><th>{}</th><td style="white-space: pre-wrap">{}</td></tr>',
+            ((f["label"], f["value"]) for f in ticket.fields),
         )
         return format_html("<table>{}</table>", rows)
 

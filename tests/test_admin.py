@@ -277,3 +277,19 @@ def test_schedule_list_says_whether_it_is_open_now(staff, frozen, now, alt):
     ScheduleFactory(weekly={0: [("09:00", "17:00")]})
     page = staff.get(reverse("admin:chatgate_schedule_changelist")).content.decode()
     assert f'alt="{alt}"' in page and f'alt="{"False" if alt == "True" else "True"}"' not in page
+
+
+def test_import_holidays_shows_form_errors_and_keeps_the_selection(staff):
+    schedule = ScheduleFactory()
+    url = reverse("admin:chatgate_schedule_changelist")
+    data = {
+        "action": "import_holidays",
+        "_selected_action": [schedule.pk],
+        "apply": "1",
+        "country": "FR",
+        "years": "soon",
+    }
+    page = staff.post(url, data).content.decode()
+    assert "Years must be numbers such as 2026." in page
+    assert f'name="_selected_action" value="{schedule.pk}"' in page
+    assert not ScheduleException.objects.exists()
