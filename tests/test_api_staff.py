@@ -92,7 +92,12 @@ def test_schedule_put_replaces_nested_rows_and_invalidates_cached_state(admin_ap
             },
             {"weekly": ["The ranges 09:00-12:00 and 11:00-13:00 overlap on Tuesday."]},
         ),
-        ({"timezone": "Mars/Base"}, {"timezone": ["A valid timezone is required."]}),
+        ({"timezone": "Mars/Base"}, {"timezone": ["unknown time zone 'Mars/Base'"]}),
+        (
+            {"timezone": "status/"},
+            {"timezone": ["unknown time zone 'status/'"]},
+        ),  # found by the fuzzer
+        ({"timezone": "../etc/passwd"}, {"timezone": ["unknown time zone '../etc/passwd'"]}),
         (
             {"weekly": [{"weekday": 7, "opens": "09:00", "closes": "12:00"}]},
             {"weekly": {"0": {"weekday": ["Ensure this value is less than or equal to 6."]}}},
@@ -338,3 +343,19 @@ def test_overlap_message_follows_the_staff_language(admin_api):
     assert response.json() == {
         "weekly": ["Les plages 09:00-12:00 et 11:00-13:00 se chevauchent : Mardi."]
     }
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "key"),
+    [
+        ("9999-12-30T00:00:00Z", "9999-12-31T00:00:00Z", "start"),
+        ("0001-01-01T00:00:00Z", "0001-01-02T00:00:00Z", "start"),
+    ],
+)
+def test_periods_at_the_ends_of_the_calendar_are_400(admin_api, start, end, key):
+    schedule_id = admin_api.post("/chatgate/api/schedules/", SCHEDULE, format="json").json()["id"]
+    response = admin_api.get(
+        f"/chatgate/api/schedules/{schedule_id}/periods/", {"start": start, "end": end}
+    )
+    assert response.status_code == 400
+    assert "must be between 0001-01-03 and 9998-01-01" in response.json()[key][0]

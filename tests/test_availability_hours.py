@@ -278,3 +278,19 @@ def test_engine_never_imports_django():
     code = "import sys, chatgate.availability; print('django' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("method", "at", "message"),
+    [
+        ("next_change", utc(9999, 12, 30), "at must be between 0001-01-03 and 9998-01-01"),
+        ("is_open", datetime(1, 1, 1, tzinfo=UTC), "at must be between"),
+        ("next_open", utc(9997, 12, 31, 23, 59), None),  # the last accepted day still works
+    ],
+)
+def test_instants_near_the_ends_of_the_calendar(method, at, message):
+    if message:
+        with pytest.raises(ValueError, match=message):
+            getattr(PARIS, method)(at)
+    else:
+        assert getattr(PARIS, method)(at) is not None

@@ -266,3 +266,11 @@ def test_state_is_a_frozen_dataclass():
 def test_unknown_agent_status_is_refused():
     with pytest.raises(ValueError, match="unknown agent status 'busy'"):
         agent("busy")
+
+
+@pytest.mark.parametrize("force", ["closed", "open"])
+def test_an_override_until_the_end_of_the_calendar_means_for_good(force):
+    forever = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
+    result = state(widget(force=force, force_until=forever))
+    assert result.reason == f"forced_{force}"
+    assert (result.opens_at, result.valid_until) == (None, None)

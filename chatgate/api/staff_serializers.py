@@ -8,7 +8,7 @@ from rest_framework import serializers
 from timezone_field.rest_framework import TimeZoneSerializerField
 
 from .. import presence
-from ..availability import Range
+from ..availability import Range, load_zone
 from ..models import (
     Agent,
     Department,
@@ -23,6 +23,17 @@ from ..models import (
 from .serializers import UTCDateTimeField
 
 TIME_FORMAT = "%H:%M"
+
+
+class ZoneField(TimeZoneSerializerField):
+    """An IANA zone name. Unlike the library's field, paths such as ``status/`` or ``../x``
+    (which ``zoneinfo`` refuses with ValueError, not "not found") get a 400 too."""
+
+    def to_internal_value(self, data):
+        try:
+            return load_zone(str(data))
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
 
 
 class MinuteField(serializers.TimeField):
@@ -76,7 +87,7 @@ class ExceptionSerializer(WholeRowSerializer):
 
 
 class ScheduleSerializer(serializers.ModelSerializer):
-    timezone = TimeZoneSerializerField()
+    timezone = ZoneField()
     weekly = WeeklyRangeSerializer(many=True, source="weekly_ranges", required=False)
     exceptions = ExceptionSerializer(many=True, required=False)
 

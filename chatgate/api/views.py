@@ -226,7 +226,10 @@ class ScheduleViewSet(StaffViewSet):
             raise ValidationError(
                 {"end": [f"end must be after start and at most {MAX_PERIOD_DAYS} days later."]}
             )
-        periods = services.schedule_periods(self.get_object(), start, end)
+        try:
+            periods = services.schedule_periods(self.get_object(), start, end)
+        except ValueError as error:  # outside the engine's range; the message names start or end
+            raise ValidationError({str(error).split()[0]: [str(error)]}) from None
         return Response(
             PeriodSerializer([{"opens_at": a, "closes_at": b} for a, b in periods], many=True).data
         )

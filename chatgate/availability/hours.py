@@ -31,6 +31,9 @@ __all__ = [
 SEARCH_DAYS = 400
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _DAY = timedelta(days=1)
+#: Instants the engine accepts: far enough from the calendar's ends for a 400-day search.
+EARLIEST = datetime(1, 1, 3, tzinfo=UTC)
+LATEST = datetime(9998, 1, 1, tzinfo=UTC)
 _PROBE = timedelta(hours=3)  # spacing of the offset probes that find DST transitions
 
 
@@ -101,7 +104,11 @@ def _aware(at: datetime, name: str = "at") -> datetime:
         raise ValueError(f"{name} must be a datetime, not {at!r}")
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"{name} must be an aware datetime (got naive {at.isoformat()})")
-    return at.astimezone(UTC)
+    at = at.astimezone(UTC)
+    if not EARLIEST <= at <= LATEST:
+        span = f"{EARLIEST.date().isoformat()} and {LATEST.date().isoformat()}"
+        raise ValueError(f"{name} must be between {span} (got {at.date().isoformat()})")
+    return at
 
 
 @dataclass(frozen=True)
@@ -153,7 +160,11 @@ class OpeningHours:
     # -- the rule ------------------------------------------------------------
     def is_open(self, at: datetime) -> bool:
         """Whether the aware instant ``at`` is inside an open range."""
-        local = _aware(at).astimezone(self.zone)
+        return self._open_utc(_aware(at))
+
+    def _open_utc(self, at: datetime) -> bool:
+        """``is_open`` for an instant already checked (searches may look past ``LATEST``)."""
+        local = at.astimezone(self.zone)
         return self._open_local(local.date(), local.time().replace(tzinfo=None, fold=0))
 
     def _open_local(self, day: date, clock: time) -> bool:
@@ -181,7 +192,7 @@ class OpeningHours:
         now_open = self.is_open(at)
         limit = at + timedelta(days=SEARCH_DAYS)
         for candidate in self._boundaries(at, limit):
-            if candidate > at and self.is_open(candidate) != now_open:
+            if candidate > at and self._open_utc(candidate) != now_open:
                 return candidate
         return None
 
@@ -203,7 +214,7 @@ class OpeningHours:
         for candidate in self._boundaries(start, end):
             if candidate <= start or candidate >= end:
                 continue
-            now_open = self.is_open(candidate)
+            now_open = self._open_utc(candidate)
             if now_open and opened is None:
                 opened = candidate
             elif not now_open and opened is not None:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .hours import OpeningHours, _aware
+from .hours import LATEST, OpeningHours, _aware
 from .presence import AWAY, OFFLINE, ONLINE, AgentSnapshot, Availability
 
 __all__ = [
@@ -124,8 +124,13 @@ class _Context:
 
     @property
     def force(self) -> str | None:
+        return self.config.force if self.until is None or self.at < self.until else None
+
+    @property
+    def until(self) -> datetime | None:
+        """The override's end; one past the engine's range (say 9999-12-31) means for good."""
         until = self.config.force_until
-        return self.config.force if until is None or self.at < until else None
+        return until if until is not None and until <= LATEST else None
 
 
 def resolve(
@@ -171,7 +176,7 @@ def _group(
     ctx: _Context, hours: OpeningHours | None, agents: tuple[AgentSnapshot, ...], *, slug, name
 ) -> DepartmentState:
     """The state of a team (or the whole widget) under ``hours`` and the override."""
-    at, force, until = ctx.at, ctx.force, ctx.config.force_until
+    at, force, until = ctx.at, ctx.force, ctx.until
     if force == FORCE_CLOSED:
         opens_at = (hours.next_open(until) if hours else until) if until else None
         return DepartmentState(slug, name, OFFLINE, "forced_closed", opens_at)
@@ -240,7 +245,7 @@ def _valid_until(ctx: _Context, soon_at: datetime | None) -> datetime | None:
     at, config = ctx.at, ctx.config
     candidates = [soon_at]
     if ctx.force:
-        candidates.append(config.force_until)
+        candidates.append(ctx.until)
     else:
         schedules = [d.hours or config.hours for d in config.departments if d.active]
         schedules = schedules if config.departments else [config.hours]
