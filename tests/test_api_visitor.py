@@ -180,7 +180,7 @@ def test_ticket_is_stored_with_every_detail_and_notified(
     assert (ticket.page_url, ticket.language, ticket.visitor_timezone, ticket.user_agent) == (
         "https://shop.example.com/cart", "fr-FR", "America/Montreal", "Firefox/140",
     )  # fmt: skip
-    assert ticket.notified_at is not None
+    assert ticket.notified_at == MONDAY_19  # right after the commit
     (email,) = mail.outbox
     assert email.to == ["sales@example.com"] and email.reply_to == ["zoe@example.com"]
     assert "Message: Where is my order?" in email.body
