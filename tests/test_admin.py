@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import holidays
 import pytest
 from django.urls import reverse
 
@@ -153,7 +154,10 @@ def test_import_holidays_admin_action(staff):
     )
     assert done.status_code == 302
     christmas = ScheduleException.objects.get(schedule=schedule, date=date(2026, 12, 25))
-    assert (christmas.ranges, christmas.label) == ([], "Noël")  # the holidays package names it
+    named = holidays.country_holidays("FR", years=2026)[
+        date(2026, 12, 25)
+    ]  # its name varies by install
+    assert (christmas.ranges, christmas.label) == ([], named)
 
 
 def test_import_holidays_unknown_country_is_reported(staff):
