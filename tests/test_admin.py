@@ -137,40 +137,27 @@ def test_status_board_lists_widgets_and_departments(staff, frozen):
     )
 
 
+def import_holidays(staff, schedule, *, follow: bool = False, **fields):
+    """Run the schedules' holiday import action; without fields it only asks for them."""
+    data = {"action": "import_holidays", "_selected_action": [schedule.pk]}
+    if fields:
+        data.update(apply="1", **fields)
+    return staff.post(reverse("admin:chatgate_schedule_changelist"), data, follow=follow)
+
+
 def test_import_holidays_admin_action(staff):
     schedule = ScheduleFactory()
-    url = reverse("admin:chatgate_schedule_changelist")
-    ask = staff.post(url, {"action": "import_holidays", "_selected_action": [schedule.pk]})
-    assert b"Import public holidays" in ask.content
-    done = staff.post(
-        url,
-        {
-            "action": "import_holidays",
-            "_selected_action": [schedule.pk],
-            "apply": "1",
-            "country": "FR",
-            "years": "2026",
-        },
-    )
+    assert b"Import public holidays" in import_holidays(staff, schedule).content
+    done = import_holidays(staff, schedule, country="FR", years="2026")
     assert done.status_code == 302
     christmas = ScheduleException.objects.get(schedule=schedule, date=date(2026, 12, 25))
-    named = holidays.country_holidays("FR", years=2026)[
-        date(2026, 12, 25)
-    ]  # its name varies by install
+    named = holidays.country_holidays("FR", years=2026)[date(2026, 12, 25)]  # varies by install
     assert (christmas.ranges, christmas.label) == ([], named)
 
 
 def test_import_holidays_unknown_country_is_reported(staff):
     schedule = ScheduleFactory()
-    url = reverse("admin:chatgate_schedule_changelist")
-    data = {
-        "action": "import_holidays",
-        "_selected_action": [schedule.pk],
-        "apply": "1",
-        "country": "ZZ",
-        "years": "2026",
-    }
-    response = staff.post(url, data, follow=True)
+    response = import_holidays(staff, schedule, follow=True, country="ZZ", years="2026")
     assert "no calendar for &#x27;ZZ&#x27;" in response.content.decode()
     assert not ScheduleException.objects.exists()
 
@@ -285,15 +272,7 @@ def test_schedule_list_says_whether_it_is_open_now(staff, frozen, now, alt):
 
 def test_import_holidays_shows_form_errors_and_keeps_the_selection(staff):
     schedule = ScheduleFactory()
-    url = reverse("admin:chatgate_schedule_changelist")
-    data = {
-        "action": "import_holidays",
-        "_selected_action": [schedule.pk],
-        "apply": "1",
-        "country": "FR",
-        "years": "soon",
-    }
-    page = staff.post(url, data).content.decode()
+    page = import_holidays(staff, schedule, country="FR", years="soon").content.decode()
     assert "Years must be numbers such as 2026." in page
     assert f'name="_selected_action" value="{schedule.pk}"' in page
     assert not ScheduleException.objects.exists()
