@@ -540,4 +540,5 @@ REASON_LABELS = {
     "forced_closed": _("Closed by a manual override"),
     "forced_open": _("Opened by a manual override"),
     "disabled": _("Disabled"),
+    "unavailable": _("Temporarily unavailable"),
 }

@@ -1,8 +1,13 @@
 """Agent presence: explicit status and heartbeats in the cache, status also saved in the DB.
 
 The cache (Redis in production) is shared by every web process, so an agent's
-heartbeat reaches all of them. The database keeps the explicit status, which
-is what counts when the cache has lost the entry.
+heartbeat reaches all of them. The database keeps the explicit status and when
+it was set, which is what counts when the cache has lost the entry or cannot
+be reached.
+
+A heartbeat never writes a status: status and last heartbeat are two keys,
+each written whole, so a heartbeat racing a status change cannot bring the old
+status back. Of a cached status and a saved one, the more recent counts.
 """
 
 from __future__ import annotations
@@ -11,28 +16,41 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 
-from . import clock
+from . import clock, store
 from .availability import STATUSES, AgentSnapshot
-from .conf import cache
 from .models import Agent
 from .signals import status_changed
 
 
-def _key(agent_id: int) -> str:
-    return f"chatgate:presence:{agent_id}"
+class Unavailable(Exception):
+    """The shared cache cannot be reached: a heartbeat cannot be recorded now."""
+
+
+def _status_key(agent_id: int) -> str:
+    return f"chatgate:presence:{agent_id}:status"
+
+
+def _seen_key(agent_id: int) -> str:
+    return f"chatgate:presence:{agent_id}:seen"
 
 
 def set_status(agent: Agent, status: str, *, at: datetime | None = None) -> None:
-    """Set an explicit status; it counts as a heartbeat. Saved in the cache and the DB."""
+    """Set an explicit status; it counts as a heartbeat. Saved in the DB, then the cache.
+
+    The saved status counts on its own when the cache is unreachable, so this
+    never fails because of the cache.
+    """
     if status not in STATUSES:
         raise ValueError(f"unknown agent status {status!r}; expected one of {STATUSES}")
     at = at or clock.now()
     previous = agent.status
-    cache().set(_key(agent.pk), {"status": status, "seen": at.timestamp()}, timeout=None)
     Agent.objects.filter(pk=agent.pk).update(status=status, status_changed_at=at)
-    from .services import invalidate_snapshots  # here: services imports this module
-
-    invalidate_snapshots()  # the cached roster keeps the saved status, the fallback of other processes
+    stamp = at.timestamp()
+    store.set_many(
+        {_status_key(agent.pk): {"status": status, "at": stamp}, _seen_key(agent.pk): stamp},
+        timeout=None,
+    )
+    store.invalidate()  # the cached roster keeps the saved status, the fallback of other processes
     agent.status, agent.status_changed_at = status, at
     if previous != status:
         transaction.on_commit(
@@ -41,28 +59,39 @@ def set_status(agent: Agent, status: str, *, at: datetime | None = None) -> None
 
 
 def heartbeat(agent: Agent, *, at: datetime | None = None) -> None:
-    """Record that the agent's client is alive; keeps ``online``/``away`` from expiring."""
+    """Record that the agent's client is alive; keeps ``online``/``away`` from expiring.
+
+    Raises ``Unavailable`` when the cache cannot record it.
+    """
     at = at or clock.now()
-    entry = cache().get(_key(agent.pk)) or {"status": agent.status}
-    entry["seen"] = at.timestamp()
-    cache().set(_key(agent.pk), entry, timeout=None)
+    if not store.set(_seen_key(agent.pk), at.timestamp(), timeout=None):
+        raise Unavailable("the cache that records heartbeats cannot be reached")
 
 
 def read(agents) -> dict[int, tuple[str, datetime | None]]:
     """``{agent id: (status, last seen)}`` in one cache round trip.
 
     ``agents`` are ``Agent`` instances or anything with ``pk``, ``status`` and
-    ``status_changed_at``: the saved status fills gaps the cache lost.
+    ``status_changed_at``: the saved status fills gaps the cache lost, and wins
+    over a cached one set earlier (a change the cache missed while unreachable).
     """
-    entries = cache().get_many([_key(a.pk) for a in agents])
+    agents = list(agents)
+    keys = [key for a in agents for key in (_status_key(a.pk), _seen_key(a.pk))]
+    entries = store.get_many(keys)
     result = {}
     for agent in agents:
-        entry = entries.get(_key(agent.pk))
-        if entry:
-            result[agent.pk] = (entry["status"], datetime.fromtimestamp(entry["seen"], UTC))
-        else:
-            result[agent.pk] = (agent.status, agent.status_changed_at)
+        status, changed = agent.status, agent.status_changed_at
+        cached = entries.get(_status_key(agent.pk))
+        if cached and (changed is None or cached["at"] >= changed.timestamp()):
+            status, changed = cached["status"], _instant(cached["at"])
+        seen = entries.get(_seen_key(agent.pk))
+        last = max(filter(None, (changed, _instant(seen) if seen else None)), default=None)
+        result[agent.pk] = (status, last)
     return result
+
+
+def _instant(stamp: float) -> datetime:
+    return datetime.fromtimestamp(stamp, UTC)
 
 
 def describe(agent: Agent, *, at: datetime, timeout_seconds: int) -> dict:

@@ -1,9 +1,10 @@
 """Signal receivers: any configuration change invalidates the cached snapshots."""
 
+from django.core.signals import setting_changed
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from . import models, services
+from . import models, store
 
 CONFIGURATION = (
     models.Agent,  # the cached roster: capacity, departments
@@ -21,10 +22,16 @@ CONFIGURATION = (
 @receiver(post_delete)
 def configuration_changed(sender, **kwargs) -> None:
     if sender in CONFIGURATION:
-        services.invalidate_snapshots()
+        store.invalidate()
 
 
 @receiver(m2m_changed, sender=models.Widget.departments.through)
 @receiver(m2m_changed, sender=models.Agent.departments.through)
 def memberships_changed(sender, **kwargs) -> None:
-    services.invalidate_snapshots()
+    store.invalidate()
+
+
+@receiver(setting_changed)
+def cache_settings_changed(setting, **kwargs) -> None:
+    if setting in ("CACHES", "CHATGATE_CACHE"):
+        store.reset()  # copies and failures belonged to the previous cache

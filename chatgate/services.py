@@ -3,20 +3,20 @@
 Views, serializers, template tags, admin pages and commands call these
 functions; none of them computes availability itself. The configuration
 snapshot of a widget is loaded in a fixed number of queries and cached under a
-version that every configuration change bumps; presence is always read fresh.
+version that every configuration change bumps (``chatgate.store``); presence is
+always read fresh. When the cache is unreachable, the state is computed from
+the database alone: presence from each agent's saved status and its time.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Count, Prefetch
 
-from . import clock, presence
+from . import clock, presence, store
 from .availability import (
     WEEKDAYS,
     AgentSnapshot,
@@ -29,36 +29,10 @@ from .availability import (
     WidgetState,
     resolve,
 )
-from .conf import app_settings, cache
+from .conf import app_settings
 from .models import Agent, Conversation, Department, Form, Schedule, ScheduleException, Widget
 
-VERSION_KEY = "chatgate:config-version"
 SCHEDULE_PREFETCH = ("schedule__weekly_ranges", "schedule__exceptions")
-
-
-def bump_config_version() -> None:
-    """Invalidate every cached configuration snapshot (called on any configuration change)."""
-    cache().set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-
-
-def invalidate_snapshots() -> None:
-    """Replace the version now (this transaction sees its change) and again after commit.
-
-    The second replacement matters: another process that read the first version
-    before the commit may have cached the old rows under it.
-    """
-    bump_config_version()
-    transaction.on_commit(bump_config_version)
-
-
-def _config_version() -> str:
-    """A random token, new after every change and after the cache lost it: never reused."""
-    store = cache()
-    version = store.get(VERSION_KEY)
-    if version is None:
-        store.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = store.get(VERSION_KEY)
-    return version
 
 
 def widget_state(widget: Widget | str, *, at: datetime | None = None) -> WidgetState:
@@ -67,10 +41,31 @@ def widget_state(widget: Widget | str, *, at: datetime | None = None) -> WidgetS
     Raises ``Widget.DoesNotExist`` for an unknown slug.
     """
     at = at or clock.now()
-    version = _config_version()  # read once: one shared-cache round trip
+    version = store.version()  # read once: one shared-cache round trip
     config = widget_config(widget if isinstance(widget, str) else widget.slug, version=version)
     return resolve(
         config, agent_snapshots(version=version), at, presence_timeout=presence_timeout()
+    )
+
+
+def unavailable_state(slug: str) -> WidgetState:
+    """What a page shows when the state cannot be computed (the database is down): hidden.
+
+    The widget script polls from it, so the widget appears once the database is back.
+    """
+    return WidgetState(
+        widget=slug,
+        mode="chat",
+        status="offline",
+        reason="unavailable",
+        show="hidden",
+        can_start_chat=False,
+        opens_at=None,
+        closes_at=None,
+        closing_soon=False,
+        valid_until=None,
+        poll_after=app_settings.POLL_SECONDS,
+        timezone=settings.TIME_ZONE,
     )
 
 
@@ -78,32 +73,9 @@ def presence_timeout() -> timedelta:
     return timedelta(seconds=app_settings.PRESENCE_TIMEOUT)
 
 
-_local: dict[str, object] = {}  # this process's copies of snapshots, keyed by versioned key
-
-
-def _snapshot(name: str, load, version: str | None = None):
-    """A configuration snapshot from this process, the shared cache, or ``load()``.
-
-    The version comes from the shared cache on every state, so a change made
-    through any process invalidates every process's copy at once.
-    """
-    key = f"chatgate:{name}:{version or _config_version()}"
-    value = _local.get(key)
-    if value is None:
-        store = cache()
-        value = store.get(key)
-        if value is None:
-            value = load()
-            store.set(key, value, timeout=app_settings.SNAPSHOT_TIMEOUT)
-        if len(_local) > 256:
-            _local.clear()
-        _local[key] = value
-    return value
-
-
 def widget_config(slug: str, *, version: str | None = None) -> WidgetConfig:
     """The engine's snapshot of a widget's configuration."""
-    return _snapshot(f"config:{slug}", lambda: load_widget_config(slug), version)
+    return store.snapshot(f"config:{slug}", lambda: load_widget_config(slug), version)
 
 
 def load_widget_config(slug: str) -> WidgetConfig:
@@ -206,7 +178,7 @@ def load_roster() -> tuple[RosterEntry, ...]:
 
 def agent_snapshots(*, version: str | None = None) -> tuple[AgentSnapshot, ...]:
     """Agents with presence and load: the cached roster, one cache read, one query for active chats."""
-    roster = _snapshot("roster", load_roster, version)
+    roster = store.snapshot("roster", load_roster, version)
     active = dict(
         Conversation.objects.filter(status=Conversation.Status.ACTIVE, agent__isnull=False)
         .values_list("agent_id")
@@ -223,7 +195,7 @@ def agent_snapshots(*, version: str | None = None) -> tuple[AgentSnapshot, ...]:
 def all_widget_states(*, at: datetime | None = None) -> list[tuple[Widget, WidgetState]]:
     """Every widget with its state, for the status board and ``chatgate_status``."""
     at = at or clock.now()
-    version = _config_version()
+    version = store.version()
     agents = agent_snapshots(version=version)  # once for every widget: the same agents
     timeout = presence_timeout()
     return [
@@ -314,7 +286,7 @@ def import_holidays(
         if day not in existing
     ]
     ScheduleException.objects.bulk_create(fresh)
-    invalidate_snapshots()  # bulk_create sends no post_save
+    store.invalidate()  # bulk_create sends no post_save
     return len(fresh), len(calendar) - len(fresh)
 
 

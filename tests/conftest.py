@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.utils import translation
 
+from chatgate import store
 from tests import clock
 
 # Playwright's sync API runs an event loop; live_server's database access is safe here.
@@ -27,6 +28,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture(autouse=True)
 def _fresh_cache_clock_and_language():
     caches["default"].clear()
+    store.reset()
     yield
     clock.set_now(None)
     caches["default"].clear()
@@ -64,3 +66,65 @@ def at(frozen, page):
         page.clock.install(time=instant)
 
     return set_both
+
+
+@pytest.fixture
+def postgres():
+    """Races need PostgreSQL (SQLite serialises writers): these run in the PostgreSQL leg."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: runs in the PostgreSQL + Redis leg")
+
+
+class RedisServer:
+    """A redis-server of the test's own, on its own port: stopped, frozen and restarted at will."""
+
+    def __init__(self, port: int) -> None:
+        self.port, self.process = port, None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        import socket
+        import subprocess
+        import time
+
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+            + ["--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        for _ in range(200):  # waits for the child to listen, not for the clock under test
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.1).close()
+                return
+            except OSError:
+                time.sleep(0.01)
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def signal(self, number: int) -> None:
+        self.process.send_signal(number)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            import signal
+
+            self.process.send_signal(signal.SIGCONT)  # a frozen server must wake up to die
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def redis_server():
+    """A child redis-server on port 6380 (never the shared one on 6379)."""
+    if not shutil.which("redis-server"):
+        if os.environ.get("CI") == "true":
+            pytest.fail("redis-server is required in CI")
+        pytest.skip("redis-server not installed")
+    server = RedisServer(6380)
+    server.start()
+    yield server
+    server.stop()

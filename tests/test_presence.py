@@ -89,5 +89,78 @@ def test_a_status_set_by_another_process_counts_even_without_its_cache_entry():
     presence.set_status(agent, "away", at=AT)
     assert services.widget_state("w", at=AT).status == "away"  # the roster is now cached
     presence.set_status(agent, "offline", at=AT)  # in "another process"...
-    cache.delete(f"chatgate:presence:{agent.pk}")  # ...whose cache this process cannot see
+    cache.delete_many(
+        [f"chatgate:presence:{agent.pk}:status", f"chatgate:presence:{agent.pk}:seen"]
+    )  # ...whose cache this process cannot see
     assert services.widget_state("w", at=AT).status == "offline"
+
+
+def test_a_heartbeat_racing_a_status_change_does_not_bring_the_old_status_back(monkeypatch):
+    """The heartbeat read the entry, the agent went offline, then the heartbeat wrote it back.
+
+    Here the status change runs just after the heartbeat's first cache operation.
+    """
+    from chatgate.conf import cache as chatgate_cache
+
+    agent = AgentFactory()
+    presence.set_status(agent, "online", at=AT)
+    store, raced = chatgate_cache(), []
+
+    def after_first(name):
+        original = getattr(store, name)
+
+        def operation(*args, **kwargs):
+            result = original(*args, **kwargs)
+            if not raced:
+                raced.append(name)
+                presence.set_status(Agent.objects.get(), "offline", at=AT + timedelta(seconds=1))
+            return result
+
+        return operation
+
+    for name in ("get", "get_many", "set", "set_many"):
+        monkeypatch.setattr(store, name, after_first(name))
+    presence.heartbeat(agent, at=AT + timedelta(seconds=1))
+    monkeypatch.undo()
+    assert raced
+    assert presence.read([Agent.objects.get()])[agent.pk][0] == "offline"
+
+
+def test_heartbeats_racing_status_changes_in_threads(transactional_db):
+    """20 trials: an agent's client beats without pause while the agent goes offline."""
+    import threading
+
+    from django.db import connection
+
+    agent = AgentFactory()
+    for trial in range(20):
+        presence.set_status(agent, "online", at=AT)
+        started, done = threading.Event(), threading.Event()
+
+        def beat(started=started, done=done):
+            while not done.is_set():
+                presence.heartbeat(agent, at=AT)
+                started.set()
+            presence.heartbeat(agent, at=AT)  # one more after the change
+            connection.close()
+
+        thread = threading.Thread(target=beat)
+        thread.start()
+        started.wait()
+        presence.set_status(Agent.objects.get(), "offline", at=AT + timedelta(seconds=trial))
+        done.set()
+        thread.join()
+        assert presence.read([Agent.objects.get()])[agent.pk][0] == "offline", trial
+
+
+def test_a_saved_status_newer_than_the_cached_one_wins():
+    """A status change the cache missed (it was unreachable) is not hidden by its old entry."""
+    agent = AgentFactory()
+    presence.set_status(agent, "online", at=AT)
+    Agent.objects.filter(pk=agent.pk).update(
+        status="offline", status_changed_at=AT + timedelta(seconds=5)
+    )
+    assert presence.read([Agent.objects.get()])[agent.pk] == (
+        "offline",
+        AT + timedelta(seconds=5),
+    )

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from chatgate import presence, services
+from chatgate import presence, services, store
 from chatgate.models import Agent, Conversation, Form, ScheduleException, Widget
 from tests.factories import (
     AgentFactory,
@@ -127,7 +127,7 @@ def test_capacity_counts_active_conversations():
 def test_disabled_form_hides_the_widget():
     build(1)
     Form.objects.update(enabled=False)
-    services.bump_config_version()
+    store.bump_version()
     state = services.widget_state("shop", at=datetime(2026, 11, 23, 20, 0, tzinfo=UTC))
     assert (state.show, state.form) == ("hidden", None)
 
@@ -191,7 +191,7 @@ def test_a_snapshot_cached_before_the_commit_is_replaced_after_it(
         widget.mode = Widget.Mode.MESSAGING
         widget.save()
         stale = replace(services.load_widget_config("shop"), mode="chat")  # what that process saw
-        services._snapshot("config:shop", lambda: stale)
+        store.snapshot("config:shop", lambda: stale)
         assert services.widget_state("shop", at=MONDAY_11_PARIS).mode == "chat"
     for callback in callbacks:  # the commit
         callback()

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 from datetime import datetime
 
 from django.apps import apps
+from django.db import DatabaseError
 from django.db.models import ProtectedError
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView
@@ -25,7 +27,7 @@ from rest_framework.permissions import (
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import __version__, clock, presence, services, tickets
+from .. import __version__, clock, presence, services, store, tickets
 from ..conf import app_settings
 from ..models import Agent, Department, Schedule, Widget
 from .serializers import (
@@ -46,6 +48,29 @@ from .staff_serializers import (
 from .throttles import VisitorRateThrottle
 
 MAX_PERIOD_DAYS = 400
+logger = logging.getLogger("chatgate")
+
+
+def unavailable(message: str, *, retry_after: int) -> Response:
+    """503 with ``Retry-After``: a store chatgate needs is down; the client tries again later."""
+    return Response(
+        {"detail": message},
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+class DatabaseFaultMixin:
+    """An unreachable database answers 503 with ``Retry-After`` (logged), never a 500."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, DatabaseError):
+            logger.warning("chatgate: the database is unreachable (%s); answered 503", exc)
+            return unavailable(
+                "The chat service is unavailable right now; try again shortly.",
+                retry_after=app_settings.POLL_SECONDS,
+            )
+        return super().handle_exception(exc)
 
 
 def state_or_404(slug: str, at):
@@ -55,7 +80,7 @@ def state_or_404(slug: str, at):
         raise NotFound(f"No widget {slug!r}.") from None
 
 
-class WidgetStateView(APIView):
+class WidgetStateView(DatabaseFaultMixin, APIView):
     """Whether the widget is shown and a chat may start, and until when that holds."""
 
     authentication_classes: list = []
@@ -63,7 +88,11 @@ class WidgetStateView(APIView):
     throttle_classes: list = []
 
     @extend_schema(
-        responses={200: WidgetStateSerializer, 304: OpenApiResponse(description="Not modified")}
+        responses={
+            200: WidgetStateSerializer,
+            304: OpenApiResponse(description="Not modified"),
+            503: OpenApiResponse(description="The database is unreachable; see Retry-After"),
+        }
     )
     def get(self, request, slug: str) -> Response:
         now = clock.now()
@@ -84,7 +113,7 @@ def _etags(header: str) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
 
 
-class TicketCreateView(APIView):
+class TicketCreateView(DatabaseFaultMixin, APIView):
     """A visitor sends the offline or contact form the widget offers now; it becomes a ticket."""
 
     authentication_classes: list = []
@@ -124,7 +153,7 @@ class IsAgent(IsAuthenticated):
         return super().has_permission(request, view) and hasattr(request.user, "chatgate_agent")
 
 
-class AgentViewMixin:
+class AgentViewMixin(DatabaseFaultMixin):
     permission_classes = [IsAgent]
     throttle_classes: list = []
 
@@ -159,9 +188,18 @@ class AgentStatusView(AgentViewMixin, APIView):
 class AgentHeartbeatView(AgentViewMixin, APIView):
     """The agent's client is alive: keeps online/away from expiring. Send every ~20 s."""
 
-    @extend_schema(request=None, responses=AgentStatusSerializer)
+    @extend_schema(
+        request=None,
+        responses={
+            200: AgentStatusSerializer,
+            503: OpenApiResponse(description="The cache that records heartbeats is unreachable"),
+        },
+    )
     def post(self, request) -> Response:
-        presence.heartbeat(request.user.chatgate_agent, at=clock.now())
+        try:
+            presence.heartbeat(request.user.chatgate_agent, at=clock.now())
+        except presence.Unavailable as error:
+            return unavailable(str(error), retry_after=math.ceil(store.RETRY_SECONDS))
         return Response(AgentStatusSerializer(self.presence_body(request)).data)
 
 

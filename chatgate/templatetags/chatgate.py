@@ -28,16 +28,28 @@ def chatgate_label(code: str) -> str:
 
 
 def _state(slug: str) -> WidgetState | None:
+    """The state, ``None`` for an unknown widget, the hidden fallback when it cannot be computed.
+
+    A chat widget must never break its host's page: any failure (the database
+    down, a bug) is logged with its traceback and the widget is hidden.
+    """
     try:
         return services.widget_state(slug, at=clock.now())
     except Widget.DoesNotExist:
         logger.warning("chatgate: no widget %r; the tag renders nothing", slug)
         return None
+    except Exception:
+        logger.exception("chatgate: the state of widget %r failed; rendered hidden", slug)
+        return services.unavailable_state(slug)
 
 
 @register.simple_tag
 def chatgate_state(slug: str) -> WidgetState | None:
-    """``{% chatgate_state "default" as state %}``: the state for server-side decisions."""
+    """``{% chatgate_state "default" as state %}``: the state for server-side decisions.
+
+    When it cannot be computed, ``state.show`` is ``hidden`` and ``state.reason``
+    is ``unavailable``.
+    """
     return _state(slug)
 
 
@@ -90,6 +102,9 @@ def chatgate_opening_hours_jsonld(slug: str) -> str:
         data = services.opening_hours_jsonld(slug, at=clock.now())
     except Widget.DoesNotExist:
         logger.warning("chatgate: no widget %r; the tag renders nothing", slug)
+        return ""
+    except Exception:
+        logger.exception("chatgate: the opening hours of widget %r failed; rendered nothing", slug)
         return ""
     if data is None:
         return ""

@@ -81,6 +81,8 @@
     this.isOpen = false;
     this.sent = false;
     this.timers = {};
+    this.loadedAt = Date.now();
+    this.lastAnswer = null;
     this.build();
     this.apply(JSON.parse(document.getElementById("chatgate-state-" + slug).textContent));
     var self = this;
@@ -336,7 +338,7 @@
   };
 
   /* Re-check at valid_until (the next schedule change) and every poll_after seconds. */
-  Widget.prototype.schedule = function () {
+  Widget.prototype.schedule = function (retryAfter) {
     var self = this;
     var s = this.state;
     this.stop("change");
@@ -346,7 +348,8 @@
       this.timers.change = setTimeout(function () { self.refresh(); }, Math.min(wait + 250, 2147483647));
     }
     if (!document.hidden && s.poll_after > 0) {
-      this.timers.poll = setTimeout(function () { self.refresh(); }, s.poll_after * 1000);
+      var poll = Math.max(s.poll_after, retryAfter || 0);
+      this.timers.poll = setTimeout(function () { self.refresh(); }, poll * 1000);
     }
   };
 
@@ -357,14 +360,38 @@
     return fetch(this.config.stateUrl, { headers: headers, credentials: "omit", cache: "no-cache" })
       .then(function (response) {
         if (response.status === 304) return null;
-        if (!response.ok) throw new Error("chatgate: state " + response.status);
+        if (!response.ok) {
+          var error = new Error("chatgate: state " + response.status);
+          error.retryAfter = Number(response.headers.get("Retry-After")) || 0;
+          throw error;
+        }
         self.etag = response.headers.get("ETag");
         return response.json();
       })
       .then(function (state) {
+        self.lastAnswer = Date.now();
         if (state) self.apply(state); else self.schedule();
         return self.state;
-      }, function () { self.schedule(); return self.state; });
+      }, function (error) { self.failed(error.retryAfter || 0); return self.state; });
+  };
+
+  /* The server cannot answer (503, network down): keep the last known state for a
+   * while (two polls, and never past valid_until), then hide, as nobody can answer. */
+  Widget.prototype.failed = function (retryAfter) {
+    var s = this.state;
+    var stale = Date.now() - (this.lastAnswer || this.loadedAt) > 2 * s.poll_after * 1000 ||
+      (s.valid_until && new Date(s.valid_until).getTime() <= Date.now());
+    if (stale && s.reason !== "unavailable") {
+      this.apply(Object.assign({}, s, {
+        status: "offline", reason: "unavailable", show: "hidden", can_start_chat: false,
+        opens_at: null, closes_at: null, closing_soon: false, valid_until: null, form: null,
+        departments: s.departments.map(function (d) {
+          return Object.assign({}, d, { status: "offline", reason: "unavailable", opens_at: null, closes_at: null });
+        })
+      }));
+      this.etag = null;
+    }
+    this.schedule(retryAfter);
   };
 
   function first() {
