@@ -64,3 +64,45 @@ def check_urls_included(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+IN_REQUEST_TASK_BACKENDS = (
+    "django.tasks.backends.immediate.ImmediateBackend",
+    "django_tasks.backends.immediate.ImmediateBackend",
+)
+
+
+@register()
+def check_task_backend(app_configs=None, **kwargs):
+    from . import tasks
+
+    if tasks.task is None:
+        return [
+            Error(
+                "Django's tasks framework is missing: chatgate sends notifications as tasks.",
+                hint="On Django 5.2, pip install django-tasks (the backport of django.tasks).",
+                id="chatgate.E003",
+            )
+        ]
+    tasks_setting = getattr(settings, "TASKS", {}) or {}
+    alias = app_settings.TASK_BACKEND
+    if tasks_setting and alias not in tasks_setting:
+        return [
+            Error(
+                f"CHATGATE_TASK_BACKEND names the task backend {alias!r}, which TASKS does not define.",
+                hint="Add that alias to TASKS or set CHATGATE_TASK_BACKEND to an existing one.",
+                id="chatgate.E004",
+            )
+        ]
+    backend = tasks_setting.get(alias, {}).get("BACKEND", IN_REQUEST_TASK_BACKENDS[0])
+    if settings.DEBUG or backend not in IN_REQUEST_TASK_BACKENDS:
+        return []
+    return [
+        Warning(
+            f"The task backend {alias!r} runs tasks immediately: ticket emails are sent inside the "
+            "visitor's request, which a slow mail server holds up.",
+            hint="Use a background backend in TASKS (e.g. django-tasks-db's DatabaseBackend) "
+            "and run its worker; chatgate_send_notifications in cron is the safety net.",
+            id="chatgate.W003",
+        )
+    ]

@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "CLOCK": "django.utils.timezone.now",
     # Alias of the cache that holds presence and snapshots; shared by every process in production.
     "CACHE": "default",
+    # Alias in TASKS of the task backend that sends notifications outside the request.
+    "TASK_BACKEND": "default",
     # Seconds the configuration snapshot of a widget stays cached (presence is always fresh).
     "SNAPSHOT_TIMEOUT": 300,
 }

@@ -472,6 +472,13 @@ class Ticket(models.Model):
     notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
     notify_attempts = models.PositiveSmallIntegerField(_("notification attempts"), default=0)
     notify_error = models.TextField(_("last notification error"), blank=True)
+    notify_claimed_until = models.DateTimeField(
+        _("notification claimed until"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("A sender is emailing this ticket; another may take over after this time."),
+    )
 
     class Meta:
         verbose_name = _("ticket")

@@ -1,8 +1,10 @@
 """Form submissions: validated against the form the widget offers now, stored, then notified.
 
-A ticket is committed before any email is sent; a failed send is recorded on
+A ticket is committed before any email is sent, and the email leaves the
+visitor's request (a task, ``chatgate.tasks``); a failed send is recorded on
 the ticket and retried by ``chatgate_send_notifications``. Each ticket is sent
-once: the sender locks the row and re-checks ``notified_at``.
+once, however many senders race: a sender first claims the ticket with one
+conditional UPDATE, then talks to the mail server holding no lock.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -18,9 +20,10 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import EmailValidator
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from . import clock, services
+from . import clock, services, tasks
 from .availability import FormDefinition, FormFieldDefinition, WidgetState
 from .conf import app_settings
 from .models import Department, Ticket, Widget
@@ -30,6 +33,9 @@ logger = logging.getLogger(__name__)
 PHONE = re.compile(r"^\+?[0-9][0-9 ().\-]{4,22}$")
 DEFAULT_MAX_LENGTH = {"textarea": 10_000}
 FALLBACK_MAX_LENGTH = 500
+#: A claimed ticket is left to its sender this long; a sender that died is replaced after it.
+CLAIM = timedelta(minutes=10)
+SENT, ALREADY_SENT, CLAIMED, FAILED = "sent", "already_sent", "claimed", "failed"
 
 
 class SubmissionRefused(Exception):
@@ -172,31 +178,37 @@ def _typed(field: FormFieldDefinition, text: str):
 def _after_commit(ticket_id: int) -> None:
     ticket = Ticket.objects.select_related("widget", "department").get(pk=ticket_id)
     ticket_created.send(sender=Ticket, ticket=ticket)
-    send_notification(ticket_id)
+    tasks.enqueue_ticket_notification(ticket_id)
 
 
-def send_notification(ticket_id: int) -> bool:
-    """Email the ticket once; returns True when it is (or already was) sent."""
-    with transaction.atomic():
-        ticket = (
-            Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("widget", "department")
-            .filter(pk=ticket_id, notified_at__isnull=True)
-            .first()
+def send_notification(ticket_id: int) -> str:
+    """Email the ticket once: ``sent``, ``already_sent``, ``claimed`` (another sender has it) or ``failed``.
+
+    The claim is one conditional UPDATE: of several senders exactly one gets
+    it, and no row stays locked while the mail server is slow.
+    """
+    now = clock.now()
+    claimed = (
+        Ticket.objects.filter(pk=ticket_id, notified_at__isnull=True)
+        .filter(Q(notify_claimed_until__isnull=True) | Q(notify_claimed_until__lte=now))
+        .update(notify_claimed_until=now + CLAIM, notify_attempts=F("notify_attempts") + 1)
+    )
+    if not claimed:
+        sent = Ticket.objects.filter(pk=ticket_id, notified_at__isnull=False).exists()
+        return ALREADY_SENT if sent else CLAIMED
+    ticket = Ticket.objects.select_related("widget", "department").get(pk=ticket_id)
+    try:
+        _email(ticket).send()
+    except Exception as error:  # any transport error: record it, retry later
+        logger.warning("chatgate: notification of ticket %s failed: %s", ticket.pk, error)
+        Ticket.objects.filter(pk=ticket_id).update(
+            notify_error=f"{type(error).__name__}: {error}"[:1000], notify_claimed_until=None
         )
-        if ticket is None:
-            return Ticket.objects.filter(pk=ticket_id, notified_at__isnull=False).exists()
-        ticket.notify_attempts += 1
-        try:
-            _email(ticket).send()
-        except Exception as error:  # any transport error: record it, retry later
-            logger.warning("chatgate: notification of ticket %s failed: %s", ticket.pk, error)
-            ticket.notify_error = f"{type(error).__name__}: {error}"[:1000]
-            ticket.save(update_fields=["notify_attempts", "notify_error"])
-            return False
-        ticket.notified_at, ticket.notify_error = clock.now(), ""
-        ticket.save(update_fields=["notify_attempts", "notify_error", "notified_at"])
-        return True
+        return FAILED
+    Ticket.objects.filter(pk=ticket_id).update(
+        notified_at=clock.now(), notify_error="", notify_claimed_until=None
+    )
+    return SENT
 
 
 def _email(ticket: Ticket) -> EmailMessage:

@@ -18,6 +18,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "django_tasks_db",  # a background task backend, for the tests that need one
     "chatgate",
 ]
 MIDDLEWARE = [
@@ -45,7 +46,15 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default="sqlite://:memory:")}
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://chatgate-tests")}
 # Presence must be shared by every process; tests state that the locmem default is deliberate.
-SILENCED_SYSTEM_CHECKS = ["chatgate.W001"]
+# chatgate's tests that need a worker use CHATGATE_TASK_BACKEND = "background".
+TASKS = {
+    "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
+    "background": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+}
+if django.VERSION < (6, 0):
+    TASKS["default"]["BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
+# Tasks run immediately (emails after commit, in the request) unless a test says otherwise.
+SILENCED_SYSTEM_CHECKS = ["chatgate.W001", "chatgate.W003"]
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 TIME_ZONE = "Europe/Paris"

@@ -44,3 +44,26 @@ def test_every_message_has_a_hint():
         messages = [m for m in run_checks() if m.id.startswith("chatgate.")]
     assert messages and all(m.hint for m in messages)
     assert all(m.id[9] == ("E" if m.is_serious() else "W") for m in messages)
+
+
+IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.mark.parametrize(
+    ("debug", "tasks", "warned"),
+    [(False, IMMEDIATE, True), (True, IMMEDIATE, False), (False, DATABASE_QUEUE, False)],
+)
+def test_emails_sent_inside_the_request_in_production_is_a_warning(debug, tasks, warned):
+    assert ("chatgate.W003" in ids(DEBUG=debug, TASKS=tasks)) is warned
+
+
+def test_unknown_task_backend_alias_is_an_error():
+    assert "chatgate.E004" in ids(CHATGATE_TASK_BACKEND="mail")
+
+
+def test_a_missing_tasks_framework_is_an_error(monkeypatch):
+    from chatgate import tasks
+
+    monkeypatch.setattr(tasks, "task", None)
+    assert "chatgate.E003" in ids()

@@ -1,18 +1,28 @@
 from __future__ import annotations
 
+from collections import Counter
+
 from django.core.management.base import BaseCommand
 
 from chatgate import tickets
 
 
 class Command(BaseCommand):
-    help = "Send the ticket emails that have not gone out yet. Safe to run from cron: each ticket is sent once."
+    help = (
+        "Send the ticket emails that have not gone out yet. Safe to run from cron, beside the "
+        "task worker: each ticket is sent once."
+    )
 
     def handle(self, *args, **options) -> None:
         pending = tickets.pending_notifications()
-        sent = sum(tickets.send_notification(pk) for pk in pending)
-        self.stdout.write(f"{sent} of {len(pending)} pending notifications sent.")
-        if sent < len(pending):
+        outcomes = Counter(tickets.send_notification(pk) for pk in pending)
+        self.stdout.write(
+            f"{len(pending)} pending: {outcomes[tickets.SENT]} sent, "
+            f"{outcomes[tickets.CLAIMED] + outcomes[tickets.ALREADY_SENT]} skipped "
+            f"(being sent by another sender, or sent meanwhile), "
+            f"{outcomes[tickets.FAILED]} failed."
+        )
+        if outcomes[tickets.FAILED]:
             self.stderr.write(
-                f"{len(pending) - sent} failed; their error is recorded on the ticket."
+                f"{outcomes[tickets.FAILED]} failed; their error is recorded on the ticket."
             )
