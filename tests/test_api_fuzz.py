@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 
-from chatgate import presence
-from chatgate.models import Form
+from chatgate import conversations, presence
+from chatgate.models import Conversation, Form, Message, Widget
 from tests import clock
 from tests.factories import (
     AgentFactory,
@@ -38,10 +38,11 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 EXAMPLES = int(os.environ.get("CHATGATE_FUZZ_EXAMPLES", "200"))
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+CHAT_TOKEN = "fuzz-chat-token-0123456789abcdefghijklmnopq"
 
 
-def seed() -> dict[str, object]:
-    """A small site; returns the path parameters that name its objects."""
+def seed(user=None) -> dict[str, object]:
+    """A small site (``user`` one of its agents, with a chat); the path parameters naming its objects."""
     schedule = ScheduleFactory(weekly={0: [("09:00", "17:00")], 4: [("22:00", "02:00")]})
     team = DepartmentFactory(slug="sales", schedule=schedule)
     form = FormFactory(kind=Form.Kind.OFFLINE)
@@ -50,17 +51,29 @@ def seed() -> dict[str, object]:
     WidgetFactory(slug="default", departments=[team], offline_form=form)
     agent = AgentFactory(departments=[team])
     presence.set_status(agent, "away", at=NOW)
+    if user is not None:
+        presence.set_status(AgentFactory(user=user, departments=[team]), "online", at=NOW)
+    chat = Conversation.objects.create(
+        widget=Widget.objects.get(slug="default"),
+        department=team,
+        token_hash=conversations.hash_token(CHAT_TOKEN),
+        waiting_since=NOW,
+    )
+    Message.objects.create(conversation=chat, author="visitor", text="Hello", created_at=NOW)
     return {
         "schedules": schedule.pk,
         "agents": agent.pk,
         "departments": "sales",
         "widgets": "default",
+        "agent": chat.pk,  # /api/agent/conversations/{id}/...
+        "conversations": CHAT_TOKEN,
     }
 
 
 def names_for(path: str, ids: dict[str, object]) -> dict[str, object]:
     collection = path.split("/")[2]  # /api/<collection>/...
-    key = "slug" if "{slug}" in path else "id" if "{id}" in path else None
+    names = (("{slug}", "slug"), ("{id}", "id"), ("{token}", "token"))
+    key = next((key for marker, key in names if marker in path), None)
     return {key: ids[collection]} if key else {}
 
 
@@ -77,8 +90,10 @@ def keep_test_connection():
 def test_no_input_makes_a_server_error(settings, keep_test_connection):
     settings.CHATGATE_CLOCK = "tests.clock.now"
     settings.CHATGATE_TICKET_RATE = "100000/hour"
+    settings.CHATGATE_MESSAGE_RATE = "100000/hour"
     clock.set_now(NOW)
-    token = Token.objects.create(user=UserFactory(is_staff=True, is_superuser=True)).key
+    user = UserFactory(is_staff=True, is_superuser=True)  # staff, and an agent in each example
+    token = Token.objects.create(user=user).key
     api = schemathesis.openapi.from_wsgi(
         "/chatgate/api/schema/?format=json", get_wsgi_application()
     )
@@ -95,7 +110,7 @@ def test_no_input_makes_a_server_error(settings, keep_test_connection):
         mode = data.draw(st.sampled_from([GenerationMode.POSITIVE, GenerationMode.NEGATIVE]))
         case = data.draw(operation.as_strategy(generation_mode=mode))
         with transaction.atomic():
-            ids = seed()
+            ids = seed(user)
             if data.draw(st.integers(0, 9)) < 8:  # mostly an existing object, so the handlers run
                 case.path_parameters = {
                     **(case.path_parameters or {}),

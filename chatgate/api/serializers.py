@@ -83,6 +83,12 @@ class TicketSubmissionSerializer(serializers.Serializer):
     language = serializers.CharField(required=False, allow_blank=True, max_length=35)
     timezone = serializers.CharField(required=False, allow_blank=True, max_length=63)
     website = serializers.CharField(required=False, allow_blank=True, help_text="Leave empty.")
+    conversation = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="The token of the chat that offered this form: the ticket carries its transcript.",
+    )
 
     def validate_website(self, value: str) -> str:
         if value:
@@ -108,6 +114,7 @@ class TicketRefusedSerializer(serializers.Serializer):
 
     form = serializers.ListField(child=serializers.CharField(), required=False)
     department = serializers.ListField(child=serializers.CharField(), required=False)
+    conversation = serializers.ListField(child=serializers.CharField(), required=False)
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()), required=False
     )

@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 from .. import __version__, clock, presence, services, store, tickets
 from ..conf import app_settings
 from ..models import Agent, Department, Schedule, Widget
+from .conversation_serializers import STATUSES as CONVERSATION_STATUSES
 from .serializers import (
     STATUSES,
     AgentStatusSerializer,
@@ -319,6 +320,7 @@ class SchemaView(SpectacularAPIView):
             "SERVERS": [{"url": prefix or "/"}],
             "ENUM_NAME_OVERRIDES": {
                 "AgentStatusEnum": "chatgate.models.Agent.Status",
+                "ConversationStatusEnum": CONVERSATION_STATUSES,
                 "StateStatusEnum": STATUSES,
                 "FormKindEnum": ["offline", "contact"],
             },
