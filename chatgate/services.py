@@ -231,8 +231,14 @@ def agent_snapshots(*, version: str | None = None) -> tuple[AgentSnapshot, ...]:
 
 def agents_gone(agents, *, at: datetime) -> set[int]:
     """Ids of ``agents`` (anything with ``pk``, ``status``, ``status_changed_at``) whose presence
-    counts as ``offline`` at ``at``: expired, or set so. One cache round trip."""
+    counts as ``offline`` at ``at``: expired, or set so. One cache round trip.
+
+    None while the cache that holds heartbeats cannot be read: agents chatting
+    then would all look expired, and their chats must not be taken from them.
+    """
     seen = presence.read(agents)
+    if not store.available():
+        return set()
     timeout = presence_timeout()
     return {
         pk

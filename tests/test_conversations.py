@@ -14,11 +14,13 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test import override_settings
 from rest_framework.test import APIClient
 
-from chatgate import conversations, presence, signals
+from chatgate import conversations, presence, signals, store
 from chatgate.models import Conversation, Department, Message, Widget
 from tests.chats import MONDAY_11, agent_in, agent_url, build_shop, client_of, messages_url, start
+from tests.test_faults_cache import UNREACHABLE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 EXPIRED = MONDAY_11 + timedelta(seconds=61)  # the agent's last heartbeat was at MONDAY_11
@@ -100,6 +102,18 @@ def test_an_agent_going_offline_requeues_an_invisible_one_keeps_its_chats(sales,
     frozen(MONDAY_11 + timedelta(minutes=10))
     assert APIClient().get(messages_url(ana_token)).json()["status"] == "waiting"
     assert APIClient().get(messages_url(bob_token)).json()["status"] == "active"
+
+
+def test_chats_stay_with_their_agents_while_the_cache_of_heartbeats_is_down(sales, frozen):
+    ana = agent_in(sales, display_name="Ana")
+    with override_settings(CACHES=UNREACHABLE):
+        store.reset()
+        token, pk = accepted_chat(ana)
+        frozen(EXPIRED)  # no heartbeat could have been recorded: presence alone says gone
+        assert conversations.tick() == {"requeued": 0, "offered": 0}
+        assert APIClient().get(messages_url(token)).json()["status"] == "active"
+    store.reset()
+    assert Conversation.objects.get(pk=pk).agent == ana
 
 
 def test_the_wait_starts_again_when_the_chat_returns_to_the_queue(sales, frozen):

@@ -60,6 +60,7 @@ def hash_token(token: str) -> str:
 
 
 def clean_text(text: str, *, field: str) -> str:
+    """A message's text, stripped; ``Invalid`` naming ``field`` when blank or too long."""
     text = (text or "").strip()
     if not text:
         raise Invalid({field: [_("Write a message.")]})
@@ -112,6 +113,8 @@ def add_message(
     code: str = "",
     params: dict | None = None,
 ) -> Message:
+    """Add a message. Every change of a conversation comes with one, and the message is what
+    marks the conversation's poll entry stale once the transaction commits."""
     message = Message.objects.create(
         conversation=conversation,
         author=author,

@@ -217,7 +217,7 @@ def send(token: str, text: str, *, at: datetime | None = None) -> Message:
 
 def _reopen(conversation: Conversation, at: datetime) -> None:
     Conversation.objects.filter(pk=conversation.pk).update(
-        status=WAITING, agent=None, waiting_since=at, closed_at=None, closed_by=""
+        status=WAITING, agent=None, waiting_since=at, accepted_at=None, closed_at=None, closed_by=""
     )
     conversation.status = WAITING
 
