@@ -123,6 +123,8 @@ def test_the_state_counts_waiting_chats_too(shop):
         ({}, {"message": "x" * 5001}, {"message": ["Ensure this field has no more than 5000 characters."]}),
         ({}, {"timezone": "Mars/Olympus"}, {"timezone": ["unknown time zone 'Mars/Olympus'"]}),
         ({}, {"department": "nope"}, {"department": ["Unknown department “nope”."]}),
+        ({}, {"language": "../../etc"}, {"language": ["A language code such as fr or pt-BR."]}),
+        ({}, {"message": "a\x00b"}, {"message": ["Null characters are not allowed."]}),
     ],
 )  # fmt: skip
 def test_a_start_names_the_refused_field(shop, ask, body, errors):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rest_framework import serializers
 
 from .. import conversations
@@ -16,6 +18,15 @@ AUTHORS = list(Message.Author.values)
 def _one_line(value: str) -> str:
     if "\n" in value or "\r" in value:
         raise serializers.ValidationError("Use a single line.")
+    return value
+
+
+LANGUAGE = re.compile(r"^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$")
+
+
+def _language(value: str) -> str:
+    if value and not LANGUAGE.match(value):
+        raise serializers.ValidationError("A language code such as fr or pt-BR.")
     return value
 
 
@@ -42,13 +53,15 @@ class StartSerializer(serializers.Serializer):
     )
     email = serializers.EmailField(required=False, allow_blank=True)
     message = serializers.CharField(
-        max_length=conversations.MESSAGE_MAX_LENGTH, help_text="The visitor's first message."
+        max_length=conversations.MESSAGE_MAX_LENGTH,
+        help_text="The visitor's first message.",
     )
     page_url = serializers.URLField(required=False, allow_blank=True, max_length=2000)
     language = serializers.CharField(
         required=False,
         allow_blank=True,
         max_length=35,
+        validators=[_language],
         help_text="The page's language; system messages are shown in it. Default: the request's.",
     )
     timezone = serializers.CharField(
