@@ -13,7 +13,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -221,6 +221,19 @@ def test_signals_are_sent_after_commit_with_their_arguments(sales):
         ("message_created", "Message", ["message"]),
         ("conversation_closed", "Conversation", ["by", "conversation"]),
     ]
+
+
+def test_no_signal_before_the_transaction_commits(sales):
+    agent_in(sales)
+    seen = []
+    signals.conversation_started.connect(receiver := lambda **kw: seen.append(kw))
+    try:
+        with transaction.atomic():
+            conversations.start("shop", message="Hello")
+            assert seen == []  # not yet: the chat is not committed
+    finally:
+        signals.conversation_started.disconnect(receiver)
+    assert [kw["conversation"].status for kw in seen] == ["waiting"]
 
 
 def test_a_refused_start_sends_nothing_and_keeps_nothing(shop):
