@@ -98,6 +98,8 @@ def _count(key: str, timeout: int) -> int:
 
 
 class VisitorView(DatabaseFaultMixin, APIView):
+    """Public: no authentication (the token is the credential), JSON only, no host defaults."""
+
     authentication_classes: list = []
     permission_classes = [AllowAny]
     parser_classes = [JSONParser]
