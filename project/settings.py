@@ -75,9 +75,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="chat@example.com")
 
-REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
-SPECTACULAR_SETTINGS = {"TITLE": "chatgate API", "VERSION": "0.1.0"}
-
 # chatgate. The demo has no agent app sending heartbeats, so statuses set in the
 # admin or by chatgate_demo stay valid for a working day instead of a minute.
 CHATGATE_PRESENCE_TIMEOUT = env.int("CHATGATE_PRESENCE_TIMEOUT", default=8 * 3600)

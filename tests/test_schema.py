@@ -69,3 +69,19 @@ def test_request_and_response_bodies_are_described(schema):
 
 def test_schema_needs_no_login():
     assert APIClient().get("/chatgate/api/schema/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "rest_framework",
+    [
+        {},  # a host that never configured DRF: DRF's own AutoSchema is the default
+        {"DEFAULT_SCHEMA_CLASS": "rest_framework.schemas.openapi.AutoSchema"},
+        {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"},
+    ],
+)
+def test_schema_whatever_the_hosts_default_schema_class(settings, rest_framework, schema):
+    """chatgate's views carry their own schema class (tests/settings.py sets none)."""
+    settings.REST_FRAMEWORK = rest_framework
+    response = APIClient().get("/chatgate/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    assert response.json()["paths"] == schema["paths"]

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.apps import apps
 from django.db.models import ProtectedError
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import status, viewsets
 from rest_framework.authentication import SessionAuthentication
@@ -28,6 +28,7 @@ from rest_framework.views import APIView
 from .. import __version__, clock, presence, services, tickets
 from ..conf import app_settings
 from ..models import Agent, Department, Schedule, Widget
+from .schema import SpectacularSchema, extend_schema
 from .serializers import (
     STATUSES,
     AgentStatusSerializer,
@@ -58,6 +59,7 @@ def state_or_404(slug: str, at):
 class WidgetStateView(APIView):
     """Whether the widget is shown and a chat may start, and until when that holds."""
 
+    schema = SpectacularSchema()
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes: list = []
@@ -87,6 +89,7 @@ def _etags(header: str) -> set[str]:
 class TicketCreateView(APIView):
     """A visitor sends the offline or contact form the widget offers now; it becomes a ticket."""
 
+    schema = SpectacularSchema()
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [VisitorRateThrottle]
@@ -125,6 +128,7 @@ class IsAgent(IsAuthenticated):
 
 
 class AgentViewMixin:
+    schema = SpectacularSchema()
     permission_classes = [IsAgent]
     throttle_classes: list = []
 
@@ -184,6 +188,7 @@ class StaffPermissions(DjangoModelPermissions):
 class StaffViewSet(viewsets.ModelViewSet):
     """Configuration as code for staff: session or token authentication, model permissions."""
 
+    schema = SpectacularSchema()
     permission_classes = [IsAdminUser, StaffPermissions]
     throttle_classes: list = []
 
@@ -268,6 +273,7 @@ class WidgetViewSet(StaffViewSet):
 class SchemaView(SpectacularAPIView):
     """OpenAPI 3 of chatgate's API alone; ``servers`` carries the prefix the site mounted it under."""
 
+    schema = SpectacularSchema()
     authentication_classes: list = []
     permission_classes = [AllowAny]
     urlconf = "chatgate.api.schema_urls"
