@@ -355,9 +355,19 @@ def test_a_page_clock_ahead_of_the_server_does_not_poll_in_a_loop(page: Page, li
     assert page.evaluate("window.fetches") == 1
 
 
-def test_widget_works_under_a_strict_content_security_policy(page: Page, live_server, at, settings):
-    """Django's own CSP: scripts only from this origin with the request's nonce, no inline code."""
+@pytest.mark.parametrize("context_processor", [True, False], ids=["with", "without"])
+def test_widget_works_under_a_strict_content_security_policy(
+    page: Page, live_server, at, settings, context_processor
+):
+    """Django's own CSP: scripts only from this origin with the request's nonce, no inline code,
+    whether or not the site adds the ``csp`` context processor."""
     csp = pytest.importorskip("django.utils.csp")  # Django 6.0+
+    if not context_processor:
+        options = settings.TEMPLATES[0]["OPTIONS"]
+        processors = [p for p in options["context_processors"] if not p.endswith(".csp")]
+        settings.TEMPLATES = [
+            {**settings.TEMPLATES[0], "OPTIONS": {"context_processors": processors}}
+        ]
     settings.SECURE_CSP = {
         "default-src": [csp.CSP.NONE],
         "script-src": [csp.CSP.NONCE],
