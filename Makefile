@@ -15,6 +15,8 @@ PYTHON311 ?= $(shell for p in python3.11 /root/.pyenv/versions/3.11.7/bin/python
 COMPAT := .venv-compat
 PG_URL ?= postgres://postgres@127.0.0.1:5432/chatgate?conn_max_age=60
 REDIS_URL ?= redis://127.0.0.1:6379/1
+# `make run PORT=8001` serves the demo on another port.
+PORT ?= 8000
 
 .PHONY: run test setup lint browser services compat screenshots messages bench clean
 
@@ -29,7 +31,7 @@ setup: $(VENV)/.installed
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py chatgate_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: setup
 	$(VENV)/bin/ruff check .
