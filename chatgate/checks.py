@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 from django.urls import NoReverseMatch, reverse
@@ -64,3 +65,17 @@ def check_urls_included(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def check_api_docs_assets(app_configs=None, **kwargs):
+    if apps.is_installed("drf_spectacular_sidecar"):
+        return []
+    return [
+        Warning(
+            "drf_spectacular_sidecar is not in INSTALLED_APPS: the API documentation page "
+            "(api/docs/) cannot find Swagger UI's static files.",
+            hint='Add "drf_spectacular_sidecar" to INSTALLED_APPS (it is installed with chatgate).',
+            id="chatgate.W004",
+        )
+    ]

@@ -44,3 +44,9 @@ def test_every_message_has_a_hint():
         messages = [m for m in run_checks() if m.id.startswith("chatgate.")]
     assert messages and all(m.hint for m in messages)
     assert all(m.id[9] == ("E" if m.is_serious() else "W") for m in messages)
+
+
+def test_api_docs_without_the_sidecar_app_is_a_warning(settings):
+    assert "chatgate.W004" not in ids()
+    apps = [app for app in settings.INSTALLED_APPS if app != "drf_spectacular_sidecar"]
+    assert "chatgate.W004" in ids(INSTALLED_APPS=apps)
