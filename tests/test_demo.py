@@ -53,7 +53,13 @@ def test_make_run_serves_on_the_port_asked(args, port):
     """`make run PORT=8001`: the dry run shows the server's address (nothing is started)."""
     if not shutil.which("make"):
         pytest.skip("make is not installed")
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     out = subprocess.run(
-        ["make", "-n", "run", *args], cwd=ROOT, capture_output=True, text=True, check=True
+        ["make", "-n", "--no-print-directory", "run", *args],
+        cwd=ROOT,
+        env=env,  # not the variables of a `make test` this may run under
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert out.splitlines()[-1].endswith(f"manage.py runserver 127.0.0.1:{port}")
