@@ -50,6 +50,9 @@ class ScheduleAdmin(admin.ModelAdmin):
     actions = ["import_holidays"]
     change_form_template = "admin/chatgate/schedule/change_form.html"
 
+    class Media:
+        css = {"all": ["chatgate/admin.css"]}  # the week picture; no inline styles (CSP)
+
     @admin.display(description=_("open now"), boolean=True)
     def open_now(self, schedule: Schedule) -> bool:
         return services.schedule_is_open(schedule, at=clock.now())
@@ -204,6 +207,9 @@ class TicketAdmin(admin.ModelAdmin):
     ]
     exclude = ["fields"]
 
+    class Media:
+        css = {"all": ["chatgate/admin.css"]}  # no inline styles (CSP)
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("widget", "department", "form")
 
@@ -218,10 +224,10 @@ class TicketAdmin(admin.ModelAdmin):
     def submission(self, ticket: Ticket) -> str:
         rows = format_html_join(
             "",
-            '<tr><th>{}</th><td style="white-space: pre-wrap">{}</td></tr>',
+            "<tr><th>{}</th><td>{}</td></tr>",
             ((f["label"], f["value"]) for f in ticket.fields),
         )
-        return format_html("<table>{}</table>", rows)
+        return format_html('<table class="chatgate-submission">{}</table>', rows)
 
     @admin.action(description=_("Mark selected tickets as solved"), permissions=["change"])
     def mark_solved(self, request, queryset):

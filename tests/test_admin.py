@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import holidays
@@ -117,7 +118,7 @@ def test_schedule_page_pictures_the_next_seven_days(staff, frozen):
     page = staff.get(reverse("admin:chatgate_schedule_change", args=[schedule.pk])).content.decode()
     assert "The next 7 days in Europe/Paris" in page
     assert page.count('class="chatgate-open"') == 2
-    assert 'title="09:00-12:00"' in page and 'title="13:00-17:00"' in page
+    assert "<title>09:00-12:00</title>" in page and "<title>13:00-17:00</title>" in page
     assert "Staff &lt;b&gt;day&lt;/b&gt;" in page  # escaped
 
 
@@ -276,3 +277,26 @@ def test_import_holidays_shows_form_errors_and_keeps_the_selection(staff):
     assert "Years must be numbers such as 2026." in page
     assert f'name="_selected_action" value="{schedule.pk}"' in page
     assert not ScheduleException.objects.exists()
+
+
+def test_chatgates_admin_pages_have_no_inline_style(staff, frozen):
+    """Styles come from chatgate/admin.css, so a strict ``style-src 'self'`` CSP allows them."""
+    frozen(MONDAY)
+    schedule = ScheduleFactory(weekly={0: [("09:00", "12:00"), ("22:00", "02:00")]})
+    WidgetFactory(schedule=schedule, departments=[DepartmentFactory()])
+    ticket = Ticket.objects.create(
+        form_kind="offline", fields=[{"name": "m", "label": "Message", "value": "Two\nlines"}]
+    )
+    pages = [
+        reverse("admin:chatgate_schedule_change", args=[schedule.pk]),
+        reverse("admin:chatgate_status_board"),
+        reverse("admin:chatgate_ticket_change", args=[ticket.pk]),
+    ]
+    for url in pages:
+        page = staff.get(url).content.decode()
+        assert "chatgate-" in page, url  # chatgate's own markup is there
+        assert not re.search(r"\sstyle\s*=|<style", page), (
+            url,
+            re.findall(r".{60}style.{60}", page),
+        )
+        assert '/static/chatgate/admin.css"' in page, url

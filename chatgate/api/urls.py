@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import docs, views
 
 router = SimpleRouter()
 router.register("schedules", views.ScheduleViewSet, basename="schedule")
@@ -15,5 +15,6 @@ urlpatterns = [
     path("agent/status/", views.AgentStatusView.as_view(), name="agent-status"),
     path("agent/heartbeat/", views.AgentHeartbeatView.as_view(), name="agent-heartbeat"),
     path("schema/", views.SchemaView.as_view(), name="schema"),
+    path("docs/", docs.api_docs, name="docs"),
     *router.urls,
 ]

@@ -12,7 +12,7 @@ from datetime import datetime
 from django.apps import apps
 from django.db import DatabaseError
 from django.db.models import ProtectedError
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import status, viewsets
 from rest_framework.authentication import SessionAuthentication
@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 from .. import __version__, clock, presence, services, store, tickets
 from ..conf import app_settings
 from ..models import Agent, Department, Schedule, Widget
+from .schema import SpectacularSchema, extend_schema
 from .serializers import (
     STATUSES,
     AgentStatusSerializer,
@@ -83,6 +84,7 @@ def state_or_404(slug: str, at):
 class WidgetStateView(DatabaseFaultMixin, APIView):
     """Whether the widget is shown and a chat may start, and until when that holds."""
 
+    schema = SpectacularSchema()
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes: list = []
@@ -116,6 +118,7 @@ def _etags(header: str) -> set[str]:
 class TicketCreateView(DatabaseFaultMixin, APIView):
     """A visitor sends the offline or contact form the widget offers now; it becomes a ticket."""
 
+    schema = SpectacularSchema()
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [VisitorRateThrottle]
@@ -154,6 +157,7 @@ class IsAgent(IsAuthenticated):
 
 
 class AgentViewMixin(DatabaseFaultMixin):
+    schema = SpectacularSchema()
     permission_classes = [IsAgent]
     throttle_classes: list = []
 
@@ -222,6 +226,7 @@ class StaffPermissions(DjangoModelPermissions):
 class StaffViewSet(viewsets.ModelViewSet):
     """Configuration as code for staff: session or token authentication, model permissions."""
 
+    schema = SpectacularSchema()
     permission_classes = [IsAdminUser, StaffPermissions]
     throttle_classes: list = []
 
@@ -306,6 +311,7 @@ class WidgetViewSet(StaffViewSet):
 class SchemaView(SpectacularAPIView):
     """OpenAPI 3 of chatgate's API alone; ``servers`` carries the prefix the site mounted it under."""
 
+    schema = SpectacularSchema()
     authentication_classes: list = []
     permission_classes = [AllowAny]
     urlconf = "chatgate.api.schema_urls"
