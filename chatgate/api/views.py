@@ -28,6 +28,8 @@ from rest_framework.views import APIView
 from .. import __version__, clock, presence, services, tickets
 from ..conf import app_settings
 from ..models import Agent, Department, Schedule, Widget
+from ..validators import text_error
+from .parsers import JSONParser
 from .serializers import (
     STATUSES,
     AgentStatusSerializer,
@@ -59,6 +61,7 @@ class WidgetStateView(APIView):
     """Whether the widget is shown and a chat may start, and until when that holds."""
 
     authentication_classes: list = []
+    parser_classes = [JSONParser]
     permission_classes = [AllowAny]
     throttle_classes: list = []
 
@@ -85,9 +88,11 @@ def _etags(header: str) -> set[str]:
 
 
 class TicketCreateView(APIView):
-    """A visitor sends the offline or contact form the widget offers now; it becomes a ticket."""
+    """A visitor sends the offline or contact form the widget offers now; it becomes a ticket.
+    JSON only: a plain HTML form on another site cannot post one (415)."""
 
     authentication_classes: list = []
+    parser_classes = [JSONParser]
     permission_classes = [AllowAny]
     throttle_classes = [VisitorRateThrottle]
 
@@ -125,6 +130,7 @@ class IsAgent(IsAuthenticated):
 
 
 class AgentViewMixin:
+    parser_classes = [JSONParser]
     permission_classes = [IsAgent]
     throttle_classes: list = []
 
@@ -184,6 +190,7 @@ class StaffPermissions(DjangoModelPermissions):
 class StaffViewSet(viewsets.ModelViewSet):
     """Configuration as code for staff: session or token authentication, model permissions."""
 
+    parser_classes = [JSONParser]
     permission_classes = [IsAdminUser, StaffPermissions]
     throttle_classes: list = []
 
@@ -221,13 +228,14 @@ class ScheduleViewSet(StaffViewSet):
     @action(detail=True, methods=["get"])
     def periods(self, request, pk=None) -> Response:
         """Open periods between ``start`` and ``end`` (at most 400 days), for previews and calendars."""
+        schedule = self.get_object()  # an unknown schedule is a 404 whatever the parameters
         start, end = _instant(request, "start"), _instant(request, "end")
         if end <= start or (end - start).days > MAX_PERIOD_DAYS:
             raise ValidationError(
                 {"end": [f"end must be after start and at most {MAX_PERIOD_DAYS} days later."]}
             )
         try:
-            periods = services.schedule_periods(self.get_object(), start, end)
+            periods = services.schedule_periods(schedule, start, end)
         except ValueError as error:  # outside the engine's range; the message names start or end
             raise ValidationError({str(error).split()[0]: [str(error)]}) from None
         return Response(
@@ -237,6 +245,9 @@ class ScheduleViewSet(StaffViewSet):
 
 def _instant(request, name: str) -> datetime:
     value = request.query_params.get(name, "")
+    unstorable = text_error(value)  # fromisoformat stops reading at a null character
+    if unstorable:
+        raise ValidationError({name: [unstorable]})
     try:
         instant = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "+"))
     except ValueError:
@@ -248,10 +259,15 @@ def _instant(request, name: str) -> datetime:
     return instant
 
 
+#: What a slug can be (Django's ``validate_slug``): anything else in the URL is a 404.
+SLUG_PATTERN = "[-a-zA-Z0-9_]+"
+
+
 class DepartmentViewSet(StaffViewSet):
     queryset = Department.objects.all()
     serializer_class = DepartmentSerializer
     lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
 
 
 class AgentViewSet(StaffViewSet):
@@ -263,6 +279,7 @@ class WidgetViewSet(StaffViewSet):
     queryset = Widget.objects.prefetch_related("departments")
     serializer_class = WidgetSerializer
     lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
 
 
 class SchemaView(SpectacularAPIView):
