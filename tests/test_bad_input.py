@@ -216,6 +216,14 @@ def test_a_body_as_deep_as_allowed_reaches_the_handler(api, site):
 def test_a_slug_or_id_that_cannot_exist_in_the_url_is_404(api, site, method, url, slug):
     response = api.generic(method, url.format(slug=slug), "{}", content_type="application/json")
     assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"  # not the host's HTML page
+
+
+def test_any_other_path_under_the_api_is_a_json_404_and_a_missing_slash_is_redirected(api):
+    response = api.get("/chatgate/api/nothing/here/")
+    assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
+    redirect = api.get("/chatgate/api/schedules")  # the host's APPEND_SLASH, as before
+    assert (redirect.status_code, redirect["Location"]) == (301, "/chatgate/api/schedules/")
 
 
 @pytest.mark.parametrize("value", ["%00", "2026-11-23T00:00:00Z%00", "%ED%A0%80", "%FF"])

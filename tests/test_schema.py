@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
@@ -69,3 +71,62 @@ def test_request_and_response_bodies_are_described(schema):
 
 def test_schema_needs_no_login():
     assert APIClient().get("/chatgate/api/schema/").status_code == 200
+
+
+def _responses(schema, path: str, method: str) -> dict:
+    return schema["paths"][path][method]["responses"]
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "statuses"),
+    [
+        ("/api/widgets/{slug}/state/", "get", {"200", "304", "404"}),
+        ("/api/widgets/{slug}/tickets/", "post", {"201", "400", "404", "415", "429"}),
+        ("/api/agent/status/", "get", {"200", "403"}),
+        ("/api/agent/status/", "put", {"200", "400", "403", "415"}),
+        ("/api/agent/heartbeat/", "post", {"200", "403"}),
+        ("/api/schedules/", "get", {"200", "403"}),
+        ("/api/schedules/", "post", {"201", "400", "403", "415"}),
+        ("/api/schedules/{id}/", "get", {"200", "403", "404"}),
+        ("/api/schedules/{id}/", "put", {"200", "400", "403", "404", "415"}),
+        ("/api/schedules/{id}/", "delete", {"204", "403", "404", "409"}),
+        ("/api/schedules/{id}/periods/", "get", {"200", "400", "403", "404"}),
+        ("/api/widgets/{slug}/", "patch", {"200", "400", "403", "404", "415"}),
+    ],
+)
+def test_every_answer_is_documented(schema, path, method, statuses):
+    assert set(_responses(schema, path, method)) == statuses
+
+
+def test_error_bodies_have_a_declared_shape(schema):
+    tickets = _responses(schema, "/api/widgets/{slug}/tickets/", "post")
+    assert _ref(tickets["400"]["content"]) == "TicketRefused"  # the handler's own, kept
+    assert _ref(tickets["429"]["content"]) == "Error"
+    assert tickets["429"]["headers"]["Retry-After"]["schema"] == {"type": "integer"}
+    assert _ref(_responses(schema, "/api/schedules/", "post")["400"]["content"]) == "FieldErrors"
+    components = schema["components"]["schemas"]
+    assert components["Error"]["required"] == ["detail"]
+    assert set(components["FieldErrors"]["properties"]) == {"detail", "non_field_errors"}
+
+
+def test_times_of_day_are_declared_as_they_are_written(schema):
+    """ "09:00" is not an RFC 3339 ``time`` (that needs seconds and an offset): a pattern says it."""
+    opens = schema["components"]["schemas"]["Range"]["properties"]["opens"]
+    assert "format" not in opens
+    assert re.match(opens["pattern"], "09:00") and not re.match(opens["pattern"], "9h")
+
+
+ENUMS = {
+    "AgentStatusEnum", "StateStatusEnum", "ReasonEnum", "ShowEnum", "FormKindEnum",
+    "WidgetModeEnum", "WhenOfflineEnum", "ForceEnum", "BlankEnum", "NullEnum",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_enum_names_are_stable(language):
+    """Each choice set has one name, the same whatever the language of the request."""
+    response = APIClient().get(
+        "/chatgate/api/schema/", {"format": "json"}, HTTP_ACCEPT_LANGUAGE=language
+    )
+    enums = {name for name in response.json()["components"]["schemas"] if name.endswith("Enum")}
+    assert enums == ENUMS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from timezone_field.rest_framework import TimeZoneSerializerField
 
@@ -23,6 +24,8 @@ from ..models import (
 from .serializers import UTCDateTimeField
 
 TIME_FORMAT = "%H:%M"
+#: What MinuteField reads and writes: ``09:00`` (``09:00:00`` is read too).
+MINUTE_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:00)?$"
 
 
 class ZoneField(TimeZoneSerializerField):
@@ -36,6 +39,7 @@ class ZoneField(TimeZoneSerializerField):
             raise serializers.ValidationError(str(error)) from None
 
 
+@extend_schema_field({"type": "string", "pattern": MINUTE_PATTERN, "example": "09:00"})
 class MinuteField(serializers.TimeField):
     """``"09:00"``: a local wall-clock time to the minute."""
 

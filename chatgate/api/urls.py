@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -16,4 +16,5 @@ urlpatterns = [
     path("agent/heartbeat/", views.AgentHeartbeatView.as_view(), name="agent-heartbeat"),
     path("schema/", views.SchemaView.as_view(), name="schema"),
     *router.urls,
+    re_path(r"^(?P<path>[\s\S]*/)\Z", views.not_found),
 ]

@@ -10,6 +10,8 @@ from datetime import datetime
 
 from django.apps import apps
 from django.db.models import ProtectedError
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import status, viewsets
@@ -31,6 +33,9 @@ from ..models import Agent, Department, Schedule, Widget
 from ..validators import text_error
 from .parsers import JSONParser
 from .serializers import (
+    FORM_KINDS,
+    REASONS,
+    SHOWS,
     STATUSES,
     AgentStatusSerializer,
     TicketCreatedSerializer,
@@ -48,6 +53,9 @@ from .staff_serializers import (
 from .throttles import VisitorRateThrottle
 
 MAX_PERIOD_DAYS = 400
+#: What a slug can be (Django's ``validate_slug``): anything else in the URL is a 404.
+SLUG_PATTERN = "[-a-zA-Z0-9_]+"
+SLUG_PARAMETER = OpenApiParameter("slug", str, OpenApiParameter.PATH, pattern=f"^{SLUG_PATTERN}$")
 
 
 def state_or_404(slug: str, at):
@@ -66,7 +74,8 @@ class WidgetStateView(APIView):
     throttle_classes: list = []
 
     @extend_schema(
-        responses={200: WidgetStateSerializer, 304: OpenApiResponse(description="Not modified")}
+        parameters=[SLUG_PARAMETER],
+        responses={200: WidgetStateSerializer, 304: OpenApiResponse(description="Not modified")},
     )
     def get(self, request, slug: str) -> Response:
         now = clock.now()
@@ -97,6 +106,7 @@ class TicketCreateView(APIView):
     throttle_classes = [VisitorRateThrottle]
 
     @extend_schema(
+        parameters=[SLUG_PARAMETER],
         request=TicketSubmissionSerializer,
         responses={201: TicketCreatedSerializer, 400: TicketRefusedSerializer},
     )
@@ -193,6 +203,7 @@ class StaffViewSet(viewsets.ModelViewSet):
     parser_classes = [JSONParser]
     permission_classes = [IsAdminUser, StaffPermissions]
     throttle_classes: list = []
+    conflicts_on_delete = True  # perform_destroy: 409 while the object is still in use
 
     def get_authenticators(self):
         return staff_authenticators()
@@ -217,10 +228,10 @@ class ScheduleViewSet(StaffViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "start", str, required=True, description="ISO 8601 instant with an offset"
+                "start", datetime, required=True, description="ISO 8601 instant with an offset"
             ),
             OpenApiParameter(
-                "end", str, required=True, description="ISO 8601 instant with an offset"
+                "end", datetime, required=True, description="ISO 8601 instant with an offset"
             ),
         ],
         responses=PeriodSerializer(many=True),
@@ -259,10 +270,6 @@ def _instant(request, name: str) -> datetime:
     return instant
 
 
-#: What a slug can be (Django's ``validate_slug``): anything else in the URL is a 404.
-SLUG_PATTERN = "[-a-zA-Z0-9_]+"
-
-
 class DepartmentViewSet(StaffViewSet):
     queryset = Department.objects.all()
     serializer_class = DepartmentSerializer
@@ -282,6 +289,14 @@ class WidgetViewSet(StaffViewSet):
     lookup_value_regex = SLUG_PATTERN
 
 
+@csrf_exempt  # it changes nothing, whatever the method
+def not_found(request, path: str = "") -> JsonResponse:
+    """Any other path under ``api/`` ending in a slash: a JSON 404 like the API's own, rather
+    than the host's HTML page, so a client always reads JSON (paths without the slash still
+    get the host's ``APPEND_SLASH`` redirect)."""
+    return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
+
+
 class SchemaView(SpectacularAPIView):
     """OpenAPI 3 of chatgate's API alone; ``servers`` carries the prefix the site mounted it under."""
 
@@ -296,10 +311,20 @@ class SchemaView(SpectacularAPIView):
             "TITLE": "chatgate API",
             "VERSION": __version__,
             "SERVERS": [{"url": prefix or "/"}],
+            # Every enum named here, so no name depends on which other enums exist.
             "ENUM_NAME_OVERRIDES": {
                 "AgentStatusEnum": "chatgate.models.Agent.Status",
                 "StateStatusEnum": STATUSES,
-                "FormKindEnum": ["offline", "contact"],
+                "ReasonEnum": REASONS,
+                "ShowEnum": SHOWS,
+                "FormKindEnum": FORM_KINDS,
+                "WidgetModeEnum": "chatgate.models.Widget.Mode",
+                "WhenOfflineEnum": "chatgate.models.Widget.WhenOffline",
+                "ForceEnum": "chatgate.models.Widget.Force",
             },
+            "POSTPROCESSING_HOOKS": [
+                "drf_spectacular.hooks.postprocess_schema_enums",
+                "chatgate.api.schema.add_error_responses",
+            ],
         }
         return super().get(request, *args, **kwargs)
