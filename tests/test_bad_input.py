@@ -16,6 +16,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from chatgate import tickets
 from chatgate.api.parsers import MAX_DEPTH
 from chatgate.models import Department, Form, Schedule, Ticket, Widget
 from tests.factories import (
@@ -119,6 +120,16 @@ def test_null_and_surrogate_characters_are_400_naming_the_field(api, site, bad):
         assert response.status_code == 400, (method, url, path, response.content[:300])
         assert at(response.json(), path) == [MESSAGES[bad]], (method, url, response.json())
     assert _counts() == counts  # nothing stored
+
+
+@pytest.mark.parametrize("bad", [NUL, SURROGATE], ids=["nul", "surrogate"])
+def test_tickets_refuse_them_from_python_too(site, bad):
+    """The rule holds for code that submits without the API (``tickets.submit``)."""
+    fields = {"email": "zoe@example.com", "message": f"x{bad}"}
+    with pytest.raises(tickets.SubmissionRefused) as refused:
+        tickets.submit("shop", tickets.Submission(form="offline", fields=fields))
+    assert refused.value.errors == {"fields": {"message": [MESSAGES[bad]]}}
+    assert not Ticket.objects.exists()
 
 
 def _counts() -> tuple[int, ...]:
