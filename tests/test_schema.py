@@ -6,6 +6,8 @@ import pytest
 from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
+from tests.factories import UserFactory, WidgetFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -130,3 +132,33 @@ def test_enum_names_are_stable(language):
     )
     enums = {name for name in response.json()["components"]["schemas"] if name.endswith("Enum")}
     assert enums == ENUMS
+
+
+@pytest.mark.parametrize(
+    ("sent", "written"),
+    [
+        ("2026-12-01T10:00:00+01:00", "2026-12-01T09:00:00Z"),
+        ("2026-12-01T10:00:00", "2026-12-01T09:00:00Z"),  # no offset: the site's zone, Paris
+        ("0268-08-28T00:14:49.3Z", "0268-08-28T00:14:49.300000Z"),  # Paris was +00:09:21 then
+        ("9999-12-31T23:59:00Z", "9999-12-31T23:59:00Z"),  # "for good": no overflow in Paris
+    ],
+)
+def test_instants_are_written_in_utc_as_the_schema_declares(sent, written):
+    """RFC 3339 ``date-time``: an offset with seconds, the site's zone's old local mean time
+    (found by the fuzz test), is not one."""
+    WidgetFactory(slug="shop")
+    client = APIClient()
+    client.force_authenticate(UserFactory(is_staff=True, is_superuser=True))
+    body = {"force": "closed", "force_until": sent}
+    response = client.patch("/chatgate/api/widgets/shop/", body, format="json")
+    assert response.status_code == 200 and response.json()["force_until"] == written
+
+
+def test_an_instant_without_offset_before_year_1_in_utc_is_a_400():
+    """0001-01-01 00:00 in Paris (+00:09:21) is in year 0 in UTC."""
+    WidgetFactory(slug="shop")
+    client = APIClient()
+    client.force_authenticate(UserFactory(is_staff=True, is_superuser=True))
+    body = {"force": "closed", "force_until": "0001-01-01T00:00:00"}
+    response = client.patch("/chatgate/api/widgets/shop/", body, format="json")
+    assert response.status_code == 400 and list(response.json()) == ["force_until"]
