@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from . import docs, views
@@ -17,4 +17,5 @@ urlpatterns = [
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", docs.api_docs, name="docs"),
     *router.urls,
+    re_path(r"^(?P<path>[\s\S]*/)\Z", views.not_found),
 ]
