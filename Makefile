@@ -15,6 +15,8 @@ PYTHON311 ?= $(shell for p in python3.11 /root/.pyenv/versions/3.11.7/bin/python
 COMPAT := .venv-compat
 PG_URL ?= postgres://postgres@127.0.0.1:5432/chatgate?conn_max_age=60
 REDIS_URL ?= redis://127.0.0.1:6379/1
+# `make run PORT=8001` serves the demo on another port.
+PORT ?= 8000
 
 .PHONY: run test setup lint browser services compat screenshots messages bench clean
 
@@ -31,7 +33,7 @@ run: setup
 	$(PY) manage.py chatgate_demo
 	@# The task worker sends ticket emails outside the requests; it stops with the server.
 	$(PY) manage.py db_worker --no-reload & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -47,11 +49,12 @@ services:
 
 # Leg 1: the embedded default (SQLite + local-memory cache), browser tests included.
 # Leg 2: PostgreSQL + Redis; required when CI=true, skipped with a reason elsewhere.
+# The fresh-host install test (marker "install", ~30 s) runs in leg 1 only.
 test: setup lint browser
 	$(PY) -m pytest -q
 	@if bash .ci/ensure-services; then \
 		echo "== PostgreSQL + Redis leg =="; \
-		DATABASE_URL='$(PG_URL)' CACHE_URL='$(REDIS_URL)' $(PY) -m pytest -q -m "not browser"; \
+		DATABASE_URL='$(PG_URL)' CACHE_URL='$(REDIS_URL)' $(PY) -m pytest -q -m "not browser and not install"; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL + Redis are required in CI and are not reachable"; exit 1; \
 	else \
@@ -67,7 +70,7 @@ compat:
 	$(COMPAT)/bin/python -m pip install --quiet -r requirements-test.txt -e . 2>&1 | grep -v "is ignored"; \
 	$(COMPAT)/bin/python -c "import django; assert django.VERSION[:2] == (5, 2), django.VERSION" && \
 	DJANGO_SETTINGS_MODULE=tests.settings $(COMPAT)/bin/python -m django makemigrations chatgate --check --dry-run && \
-	$(COMPAT)/bin/python -m pytest -q -m "not browser"
+	$(COMPAT)/bin/python -m pytest -q -m "not browser and not install"
 
 # Refresh the pictures in docs/ (the browser tests take them when asked).
 screenshots: setup browser

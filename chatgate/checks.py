@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 from django.urls import NoReverseMatch, reverse
@@ -104,5 +105,19 @@ def check_task_backend(app_configs=None, **kwargs):
             hint="Use a background backend in TASKS (e.g. django-tasks-db's DatabaseBackend) "
             "and run its worker; chatgate_send_notifications in cron is the safety net.",
             id="chatgate.W003",
+        )
+    ]
+
+
+@register()
+def check_api_docs_assets(app_configs=None, **kwargs):
+    if apps.is_installed("drf_spectacular_sidecar"):
+        return []
+    return [
+        Warning(
+            "drf_spectacular_sidecar is not in INSTALLED_APPS: the API documentation page "
+            "(api/docs/) cannot find Swagger UI's static files.",
+            hint='Add "drf_spectacular_sidecar" to INSTALLED_APPS (it is installed with chatgate).',
+            id="chatgate.W004",
         )
     ]

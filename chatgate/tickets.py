@@ -32,6 +32,7 @@ from .availability import FormDefinition, FormFieldDefinition, WidgetState
 from .conf import app_settings
 from .models import Department, Ticket, Widget
 from .signals import ticket_created
+from .validators import text_error
 
 logger = logging.getLogger(__name__)
 PHONE = re.compile(r"^\+?[0-9][0-9 ().\-]{4,22}$")
@@ -123,7 +124,7 @@ def _store(
         page_url=submission.page_url,
         language=submission.language[:35],
         visitor_timezone=submission.timezone,
-        user_agent=submission.user_agent[:500],
+        user_agent=submission.user_agent.replace("\x00", "")[:500],  # a header, not validated
     )
 
 
@@ -171,6 +172,9 @@ def clean_value(field: FormFieldDefinition, value):
     if isinstance(value, (bool, dict, list)):
         raise ValidationError(_("Enter text, not a list or an object."))
     text = "" if value is None else str(value).strip()
+    unstorable = text_error(text)
+    if unstorable:
+        raise ValidationError(unstorable)
     if not text:
         if field.required:
             raise ValidationError(_("This field is required."))
@@ -186,6 +190,11 @@ def clean_value(field: FormFieldDefinition, value):
 
 def _typed(field: FormFieldDefinition, text: str):
     if field.type == "email":
+        limit = Ticket._meta.get_field("email").max_length  # the ticket keeps the address
+        if len(text) > limit:
+            raise ValidationError(
+                _("An email address has at most %(limit)d characters.") % {"limit": limit}
+            )
         EmailValidator(message=_("Enter a valid email address."))(text)
     elif field.type == "phone" and not PHONE.match(text):
         raise ValidationError(_("Enter a valid phone number, such as +33 1 23 45 67 89."))

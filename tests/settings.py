@@ -1,5 +1,6 @@
 """Test settings: the embedded default, or PostgreSQL + Redis from DATABASE_URL / CACHE_URL."""
 
+import corsheaders.defaults
 import django
 import environ
 
@@ -18,10 +19,13 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_tasks_db",  # a background task backend, for the tests that need one
+    "corsheaders",
     "chatgate",
 ]
 MIDDLEWARE = [
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,7 +66,15 @@ USE_TZ = True
 STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+
+# Frontends on other origins, as the README's section sets them up; no origin is
+# allowed until a test lists one (tests/test_cors.py).
+CORS_ALLOWED_ORIGINS: list[str] = []
+CORS_URLS_REGEX = (
+    r"^/chatgate/api/(widgets/[-a-zA-Z0-9_]+/(state|tickets|conversations)|conversations)/"
+)
+CORS_ALLOW_HEADERS = [*corsheaders.defaults.default_headers, "if-none-match"]
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
 
 # Django 6.0+ has Content-Security-Policy support: installed here with an empty
 # policy (no header); the CSP browser test sets SECURE_CSP, read per response.

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import holidays
@@ -126,7 +127,7 @@ def test_schedule_page_pictures_the_next_seven_days(staff, frozen):
     page = staff.get(reverse("admin:chatgate_schedule_change", args=[schedule.pk])).content.decode()
     assert "The next 7 days in Europe/Paris" in page
     assert page.count('class="chatgate-open"') == 2
-    assert 'title="09:00-12:00"' in page and 'title="13:00-17:00"' in page
+    assert "<title>09:00-12:00</title>" in page and "<title>13:00-17:00</title>" in page
     assert "Staff &lt;b&gt;day&lt;/b&gt;" in page  # escaped
 
 
@@ -368,3 +369,30 @@ def test_a_ticket_from_a_chat_shows_its_transcript(staff):
     page = staff.get(reverse("admin:chatgate_ticket_change", args=[ticket.pk])).content.decode()
     assert "<td>2026-11-23 11:00:00</td><th>Zoé</th><td>&lt;i&gt;Hi&lt;/i&gt;</td>" in page  # Paris
     assert "<th>System</th><td>No one has answered yet.</td>" in page
+
+
+def test_chatgates_admin_pages_have_no_inline_style(staff, frozen):
+    """Styles come from chatgate/admin.css, so a strict ``style-src 'self'`` CSP allows them."""
+    frozen(MONDAY)
+    schedule = ScheduleFactory(weekly={0: [("09:00", "12:00"), ("22:00", "02:00")]})
+    WidgetFactory(schedule=schedule, departments=[DepartmentFactory()])
+    ticket = Ticket.objects.create(
+        form_kind="offline",
+        fields=[{"name": "m", "label": "Message", "value": "Two\nlines"}],
+        transcript=[{"author": "visitor", "name": "Zoé", "text": "Hi", "created_at": "2026-11-23T10:00:00+00:00"}],
+    )  # fmt: skip
+    conversation = chat(WidgetFactory())
+    pages = [
+        reverse("admin:chatgate_schedule_change", args=[schedule.pk]),
+        reverse("admin:chatgate_status_board"),
+        reverse("admin:chatgate_ticket_change", args=[ticket.pk]),
+        reverse("admin:chatgate_conversation_change", args=[conversation.pk]),
+    ]
+    for url in pages:
+        page = staff.get(url).content.decode()
+        assert "chatgate-" in page, url  # chatgate's own markup is there
+        assert not re.search(r"\sstyle\s*=|<style", page), (
+            url,
+            re.findall(r".{60}style.{60}", page),
+        )
+        assert '/static/chatgate/admin.css"' in page, url

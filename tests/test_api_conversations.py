@@ -157,6 +157,15 @@ def test_an_unknown_widget_is_404_and_a_form_post_is_refused(shop):
     assert Conversation.objects.count() == 0  # fmt: skip
 
 
+def test_a_user_agent_with_a_null_character_is_stored_without_it(shop):
+    agent_in(*shop.departments.all())
+    response = APIClient().post(
+        START, {"message": "Hi"}, format="json", HTTP_USER_AGENT="Bot\x00/1"
+    )
+    assert response.status_code == 201
+    assert Conversation.objects.get().user_agent == "Bot/1"
+
+
 def test_the_token_is_unguessable_and_only_its_hash_is_stored(shop):
     agent_in(*shop.departments.all())
     token = start().json()["token"]

@@ -13,13 +13,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from chatgate import presence
-from chatgate.models import Form, Ticket
+from chatgate.models import Form, Ticket, Widget
 from tests.factories import (
     AgentFactory,
     DepartmentFactory,
     FormFactory,
     FormFieldFactory,
     ScheduleFactory,
+    UserFactory,
     WidgetFactory,
 )
 from tests.screens import save
@@ -355,9 +356,19 @@ def test_a_page_clock_ahead_of_the_server_does_not_poll_in_a_loop(page: Page, li
     assert page.evaluate("window.fetches") == 1
 
 
-def test_widget_works_under_a_strict_content_security_policy(page: Page, live_server, at, settings):
-    """Django's own CSP: scripts only from this origin with the request's nonce, no inline code."""
+@pytest.mark.parametrize("context_processor", [True, False], ids=["with", "without"])
+def test_widget_works_under_a_strict_content_security_policy(
+    page: Page, live_server, at, settings, context_processor
+):
+    """Django's own CSP: scripts only from this origin with the request's nonce, no inline code,
+    whether or not the site adds the ``csp`` context processor."""
     csp = pytest.importorskip("django.utils.csp")  # Django 6.0+
+    if not context_processor:
+        options = settings.TEMPLATES[0]["OPTIONS"]
+        processors = [p for p in options["context_processors"] if not p.endswith(".csp")]
+        settings.TEMPLATES = [
+            {**settings.TEMPLATES[0], "OPTIONS": {"context_processors": processors}}
+        ]
     settings.SECURE_CSP = {
         "default-src": [csp.CSP.NONE],
         "script-src": [csp.CSP.NONCE],
@@ -379,3 +390,53 @@ def test_widget_works_under_a_strict_content_security_policy(page: Page, live_se
     expect(page.locator(".chatgate-panel")).to_be_visible()
     page.evaluate("Chatgate.refresh()")  # fetch is allowed by connect-src 'self'
     assert refused == []
+
+
+def test_api_documentation_page(page: Page, live_server, settings):
+    """Swagger UI from the site's own static files (no CDN), under a strict CSP."""
+    shop()
+    csp = pytest.importorskip("django.utils.csp")  # Django 6.0+
+    settings.SECURE_CSP = {
+        "default-src": [csp.CSP.SELF],
+        "script-src": [csp.CSP.SELF, csp.CSP.NONCE],
+        "style-src": [csp.CSP.SELF],
+        "img-src": [csp.CSP.SELF, "data:"],
+    }
+    refused, origins = [], set()
+    page.on(
+        "console",
+        lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.on("request", lambda request: origins.add(request.url.split("/")[2]))
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.goto(f"{live_server.url}/chatgate/api/docs/")
+    expect(page.locator(".swagger-ui .title")).to_contain_text("chatgate API")
+    state = page.locator(".opblock", has_text="/api/widgets/{slug}/state/")
+    expect(state).to_be_visible()
+    state.locator(".opblock-summary").click()
+    state.get_by_role("button", name="Try it out").click()
+    state.get_by_placeholder("slug").fill("shop")
+    state.get_by_role("button", name="Execute").click()  # a request from the page, allowed
+    live = state.locator(".live-responses-table tbody .response-col_status")
+    expect(live).to_have_text("200")
+    expect(state.locator(".live-responses-table")).to_contain_text('"widget": "shop"')
+    assert origins == {live_server.url.split("/")[2]}
+    assert refused == []
+
+
+def test_api_documentation_try_it_out_uses_the_staff_session(page: Page, live_server):
+    """A change sent from the docs page carries Django's CSRF token: the session is enough."""
+    shop()
+    UserFactory(username="staff", password="pw", is_staff=True, is_superuser=True)
+    page.goto(f"{live_server.url}/admin/login/")
+    page.get_by_label("Username").fill("staff")
+    page.get_by_label("Password").fill("pw")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/chatgate/api/docs/")
+    delete = page.locator(".opblock-delete", has_text="/api/widgets/{slug}/")
+    delete.locator(".opblock-summary").click()
+    delete.get_by_role("button", name="Try it out").click()
+    delete.get_by_placeholder("slug").fill("shop")
+    delete.get_by_role("button", name="Execute").click()
+    expect(delete.locator(".live-responses-table tbody .response-col_status")).to_have_text("204")
+    assert not Widget.objects.filter(slug="shop").exists()

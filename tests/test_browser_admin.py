@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from chatgate.models import Schedule
+from chatgate.models import Schedule, Ticket
 from tests.screens import save
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,11 +39,11 @@ def test_week_picture_shows_lunch_breaks_night_shift_and_holidays(
     expect(week.get_by_role("heading")).to_have_text("The next 7 days in Europe/Paris")
     rows = week.locator("tr")
     expect(rows).to_have_count(8)  # hour marks + 7 days, Saturday 19 to Friday 25 December
-    expect(rows.nth(1).locator(".chatgate-open")).to_have_text(
+    expect(rows.nth(1).locator(".chatgate-open text")).to_have_text(
         ["00:00-02:00"]
     )  # Friday night's tail
     expect(rows.nth(2).locator(".chatgate-open")).to_have_count(0)  # Sunday
-    expect(rows.nth(3).locator(".chatgate-open")).to_have_text(
+    expect(rows.nth(3).locator(".chatgate-open text")).to_have_text(
         ["09:00-12:00", "13:00-18:00"]
     )  # lunch break
     christmas = rows.nth(7)
@@ -87,3 +87,38 @@ def test_a_conversation_reads_as_a_transcript(staff_page: Page, live_server, fro
     expect(rows.nth(1)).to_contain_text("Ana joined the chat.")
     expect(rows.nth(2).locator("th")).to_have_text("Ana")
     save(staff_page.locator("#content"), "admin-conversation")
+
+
+def test_admin_pages_under_a_strict_content_security_policy(
+    staff_page: Page, live_server, settings
+):
+    """chatgate's admin pages need no inline style or script: the browser refuses nothing."""
+    csp = pytest.importorskip("django.utils.csp")  # Django 6.0+
+    settings.SECURE_CSP = {
+        "default-src": [csp.CSP.SELF],
+        "script-src": [csp.CSP.SELF, csp.CSP.NONCE],
+        "style-src": [csp.CSP.SELF],
+    }
+    refused = []
+    staff_page.on(
+        "console",
+        lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    schedule = Schedule.objects.get(name="Paris office")
+    ticket = Ticket.objects.create(
+        form_kind="offline", fields=[{"name": "m", "label": "Message", "value": "Two\nlines"}]
+    )
+    staff_page.goto(f"{live_server.url}/admin/chatgate/schedule/{schedule.pk}/change/")
+    bar = staff_page.locator(".chatgate-week .chatgate-bar").nth(2)  # Wednesday 23: 09-12, 13-18
+    back, lunch = bar.bounding_box(), bar.locator(".chatgate-open").nth(1).bounding_box()
+    assert lunch["x"] - back["x"] == pytest.approx(back["width"] * 13 / 24, abs=1)
+    assert lunch["width"] == pytest.approx(back["width"] * 5 / 24, abs=1)
+    assert bar.locator(".chatgate-open rect").first.evaluate("e => getComputedStyle(e).fill") == (
+        "rgb(46, 133, 64)"
+    )  # admin.css applied
+    staff_page.goto(f"{live_server.url}/admin/chatgate/widget/status/")
+    online = staff_page.locator(".chatgate-status-online").first
+    expect(online).to_have_css("background-color", "rgb(46, 133, 64)")
+    staff_page.goto(f"{live_server.url}/admin/chatgate/ticket/{ticket.pk}/change/")
+    expect(staff_page.locator(".chatgate-submission td")).to_have_css("white-space", "pre-wrap")
+    assert refused == []

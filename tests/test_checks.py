@@ -67,3 +67,9 @@ def test_a_missing_tasks_framework_is_an_error(monkeypatch):
 
     monkeypatch.setattr(tasks, "task", None)
     assert "chatgate.E003" in ids()
+
+
+def test_api_docs_without_the_sidecar_app_is_a_warning(settings):
+    assert "chatgate.W004" not in ids()
+    apps = [app for app in settings.INSTALLED_APPS if app != "drf_spectacular_sidecar"]
+    assert "chatgate.W004" in ids(INSTALLED_APPS=apps)

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from chatgate import services
-from chatgate.models import Agent, Department, ScheduleException, Widget
+from chatgate import presence, services
+from chatgate.models import Agent, Department, FormField, ScheduleException, WeeklyRange, Widget
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +31,44 @@ def test_demo_creates_a_complete_site_and_can_run_twice():
     assert not paris.is_open(datetime(2026, 11, 23, 11, 30, tzinfo=UTC))  # lunch break
     assert paris.is_open(datetime(2026, 11, 28, 0, 30, tzinfo=UTC))  # Friday night shift
     assert not paris.is_open(datetime(2026, 12, 25, 10, 0, tzinfo=UTC))  # Christmas
+
+
+def test_demo_run_again_keeps_what_staff_changed(frozen):
+    """`make run` runs chatgate_demo every time: it creates what is missing, resets nothing."""
+    frozen(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+    first = run("chatgate_demo", "--password", "pw")
+    assert "Staff login: admin / pw" in first
+    shop = Widget.objects.get(slug="default")
+    shop.greeting = "Bonjour !"
+    shop.save()
+    admin = get_user_model().objects.get(username="admin")
+    admin.set_password("changed by staff")
+    admin.save()
+    field = FormField.objects.get(form__name="Contact", name="order")
+    field.label = "Order reference"
+    field.required = True
+    field.save()
+    FormField.objects.get(form__name="Contact", name="phone").delete()
+    paris = shop.schedule
+    WeeklyRange.objects.create(schedule=paris, weekday=5, opens=time(10), closes=time(12))
+    ana = Agent.objects.get(display_name="Ana")
+    presence.set_status(ana, "offline")
+    Widget.objects.filter(slug="messaging").delete()
+    second = run("chatgate_demo")
+    assert "Staff login: admin, password unchanged" in second
+    assert "admin / " not in second  # no new password printed
+    assert "created: widget 'messaging'" in second  # what was missing comes back
+    assert Widget.objects.get(slug="default").greeting == "Bonjour !"
+    assert get_user_model().objects.get(username="admin").check_password("changed by staff")
+    assert get_user_model().objects.get(username="ana").check_password("pw")
+    field.refresh_from_db()
+    assert (field.label, field.required) == ("Order reference", True)
+    assert not FormField.objects.filter(form__name="Contact", name="phone").exists()
+    assert paris.weekly_ranges.filter(weekday=5).count() == 1
+    assert paris.weekly_ranges.count() == 12  # the demo's 11 and the one staff added
+    assert Agent.objects.get(pk=ana.pk).status == "offline"
+    third = run("chatgate_demo")
+    assert "created: nothing, all there" in third
 
 
 def test_status_prints_every_widget_and_department(frozen):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = """
@@ -43,3 +46,20 @@ def test_demo_site_serves_its_pages(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().endswith("demo ok")
+
+
+@pytest.mark.parametrize(("args", "port"), [([], "8000"), (["PORT=8001"], "8001")])
+def test_make_run_serves_on_the_port_asked(args, port):
+    """`make run PORT=8001`: the dry run shows the server's address (nothing is started)."""
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    out = subprocess.run(
+        ["make", "-n", "--no-print-directory", "run", *args],
+        cwd=ROOT,
+        env=env,  # not the variables of a `make test` this may run under
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.splitlines()[-1].endswith(f"manage.py runserver 127.0.0.1:{port}")

@@ -139,3 +139,24 @@ def test_widget_tag_reads_djangos_lazy_nonce(shop):
     assert not nonce  # unread: falsy
     html = render('{% chatgate_widget "shop" %}', csp_nonce=nonce)
     assert f'nonce="{nonce}"' in html and nonce  # read by the tag, so the header will carry it
+
+
+@pytest.mark.parametrize("context_processor", [True, False], ids=["with", "without"])
+def test_widget_tag_carries_the_nonce_of_djangos_csp_middleware(
+    shop, client, settings, context_processor
+):
+    """Under ``django.middleware.csp``, with or without the ``csp`` context processor."""
+    csp = pytest.importorskip("django.utils.csp")  # Django 6.0+
+    assert "django.middleware.csp.ContentSecurityPolicyMiddleware" in settings.MIDDLEWARE
+    processors = [
+        p
+        for p in settings.TEMPLATES[0]["OPTIONS"]["context_processors"]
+        if context_processor or p != "django.template.context_processors.csp"
+    ]
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "OPTIONS": {"context_processors": processors}}]
+    settings.SECURE_CSP = {"script-src": [csp.CSP.SELF, csp.CSP.NONCE]}
+    response = client.get("/page/shop/")
+    header_nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"])
+    assert header_nonce, response.headers["Content-Security-Policy"]
+    html = response.content.decode()
+    assert f'src="/static/chatgate/chatgate.js" nonce="{header_nonce.group(1)}"' in html

@@ -13,6 +13,8 @@ from .serializers import FormDefinitionSerializer, UTCDateTimeField, WidgetState
 
 STATUSES = list(Conversation.Status.values)
 AUTHORS = list(Message.Author.values)
+REFUSALS = ["closed", "taken", "at_capacity", "not_available", "not_active"]
+UNAVAILABLE = ["unavailable"]
 
 
 def _one_line(value: str) -> str:
@@ -99,7 +101,7 @@ class StartedSerializer(serializers.Serializer):
 class UnavailableSerializer(serializers.Serializer):
     """409 on a start: nobody can take the chat now; ``state`` is the current state."""
 
-    code = serializers.ChoiceField(choices=["unavailable"])
+    code = serializers.ChoiceField(choices=UNAVAILABLE)
     detail = serializers.CharField()
     state = WidgetStateSerializer()
 
@@ -107,9 +109,7 @@ class UnavailableSerializer(serializers.Serializer):
 class RefusedSerializer(serializers.Serializer):
     """409: the conversation is not in a state that allows this; ``code`` says why."""
 
-    code = serializers.ChoiceField(
-        choices=["closed", "taken", "at_capacity", "not_available", "not_active"]
-    )
+    code = serializers.ChoiceField(choices=REFUSALS)
     detail = serializers.CharField()
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 import math
 
 from django.utils.translation import get_language
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -33,13 +32,14 @@ from .conversation_serializers import (
     TextSerializer,
     UnavailableSerializer,
 )
+from .parsers import JSONParser
+from .schema import SpectacularSchema, extend_schema
 from .serializers import FormDefinitionSerializer, WidgetStateSerializer
 from .throttles import VisitorRateThrottle
-from .views import AgentViewMixin, DatabaseFaultMixin
+from .views import SLUG_PARAMETER, AgentViewMixin, DatabaseFaultMixin
 
+#: 400, 403, 404, 415 and 429 are added to every operation by ``schema.add_error_responses``.
 UNAVAILABLE_503 = OpenApiResponse(description="The database is unreachable; see Retry-After")
-NO_CONVERSATION = OpenApiResponse(description="No such conversation (or not yours)")
-THROTTLED = OpenApiResponse(description="Too many requests; see Retry-After")
 AFTER = OpenApiParameter(
     "after", int, required=False, description="Only messages with a greater id (the last seen)."
 )
@@ -68,11 +68,11 @@ def after_parameter(request) -> int | None:
 
 class MessageRateThrottle(BaseThrottle):
     """``CHATGATE_MESSAGE_RATE`` messages per conversation and fixed window, counted atomically
-    (``add`` then ``incr``); an unreachable cache lets messages through."""
+    (``add`` then ``incr``); an unreachable cache lets messages through. Polls are not counted."""
 
     def allow_request(self, request, view) -> bool:
         rate = app_settings.MESSAGE_RATE
-        if rate is None:
+        if rate is None or request.method != "POST":  # reading is not limited
             return True
         number, period = rate.split("/")
         limit, seconds = int(number), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
@@ -100,6 +100,7 @@ def _count(key: str, timeout: int) -> int:
 class VisitorView(DatabaseFaultMixin, APIView):
     """Public: no authentication (the token is the credential), JSON only, no host defaults."""
 
+    schema = SpectacularSchema()
     authentication_classes: list = []
     permission_classes = [AllowAny]
     parser_classes = [JSONParser]
@@ -112,15 +113,9 @@ class ConversationStartView(VisitorView):
     throttle_classes = [VisitorRateThrottle]
 
     @extend_schema(
+        parameters=[SLUG_PARAMETER],
         request=StartSerializer,
-        responses={
-            201: StartedSerializer,
-            400: OpenApiResponse(description="Field errors, e.g. {'email': ['...']}"),
-            404: OpenApiResponse(description="No such widget"),
-            409: UnavailableSerializer,
-            429: THROTTLED,
-            503: UNAVAILABLE_503,
-        },
+        responses={201: StartedSerializer, 409: UnavailableSerializer, 503: UNAVAILABLE_503},
     )
     def post(self, request, slug: str) -> Response:
         body = StartSerializer(data=request.data)
@@ -167,14 +162,9 @@ class ConversationStartView(VisitorView):
 class VisitorMessagesView(VisitorView):
     """The visitor's conversation: read (a poll with nothing new reads no table), or write."""
 
-    def get_throttles(self):
-        return [MessageRateThrottle()] if self.request.method == "POST" else []
+    throttle_classes = [MessageRateThrottle]
 
-    @extend_schema(
-        parameters=[AFTER],
-        responses={200: PollSerializer, 400: OpenApiResponse(description="Bad ?after=")}
-        | {404: NO_CONVERSATION, 503: UNAVAILABLE_503},
-    )
+    @extend_schema(parameters=[AFTER], responses={200: PollSerializer, 503: UNAVAILABLE_503})
     def get(self, request, token: str) -> Response:
         after = after_parameter(request)
         try:
@@ -193,8 +183,7 @@ class VisitorMessagesView(VisitorView):
 
     @extend_schema(
         request=TextSerializer,
-        responses={201: MessageSerializer, 400: OpenApiResponse(description="{'text': [...]}")}
-        | {404: NO_CONVERSATION, 409: RefusedSerializer, 429: THROTTLED, 503: UNAVAILABLE_503},
+        responses={201: MessageSerializer, 409: RefusedSerializer, 503: UNAVAILABLE_503},
     )
     def post(self, request, token: str) -> Response:
         body = TextSerializer(data=request.data)
@@ -214,8 +203,7 @@ class VisitorCloseView(VisitorView):
     """The visitor ends the chat (again: nothing happens)."""
 
     @extend_schema(
-        request=None,
-        responses={200: ConversationStatusSerializer, 404: NO_CONVERSATION, 503: UNAVAILABLE_503},
+        request=None, responses={200: ConversationStatusSerializer, 503: UNAVAILABLE_503}
     )
     def post(self, request, token: str) -> Response:
         try:
@@ -270,12 +258,7 @@ class AgentQueueView(AgentChatView):
         )
 
 
-AGENT_RESPONSES = {
-    403: OpenApiResponse(description="Not an agent"),
-    404: NO_CONVERSATION,
-    409: RefusedSerializer,
-    503: UNAVAILABLE_503,
-}
+AGENT_RESPONSES = {409: RefusedSerializer, 503: UNAVAILABLE_503}
 
 
 class AgentAcceptView(AgentChatView):
@@ -295,11 +278,7 @@ class AgentAcceptView(AgentChatView):
 class AgentMessagesView(AgentChatView):
     """Read a conversation of the agent's queue or its own (``?after=``), or reply in its chat."""
 
-    @extend_schema(
-        parameters=[AFTER],
-        responses={200: PollSerializer, 400: OpenApiResponse(description="Bad ?after=")}
-        | AGENT_RESPONSES,
-    )
+    @extend_schema(parameters=[AFTER], responses={200: PollSerializer, 503: UNAVAILABLE_503})
     def get(self, request, pk: int) -> Response:
         after = after_parameter(request)
         at = clock.now()
@@ -316,11 +295,7 @@ class AgentMessagesView(AgentChatView):
             }
         )
 
-    @extend_schema(
-        request=TextSerializer,
-        responses={201: MessageSerializer, 400: OpenApiResponse(description="{'text': [...]}")}
-        | AGENT_RESPONSES,
-    )
+    @extend_schema(request=TextSerializer, responses={201: MessageSerializer, **AGENT_RESPONSES})
     def post(self, request, pk: int) -> Response:
         body = TextSerializer(data=request.data)
         body.is_valid(raise_exception=True)

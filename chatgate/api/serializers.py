@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..availability import load_zone
-from ..models import REASON_LABELS, SHOW_LABELS, STATUS_LABELS
+from ..models import REASON_LABELS, SHOW_LABELS, STATUS_LABELS, Agent, Widget
 
 
 class UTCDateTimeField(serializers.DateTimeField):
@@ -27,8 +28,11 @@ class FormFieldSerializer(serializers.Serializer):
     max_length = serializers.IntegerField(allow_null=True)
 
 
+FORM_KINDS = ["offline", "contact"]
+
+
 class FormDefinitionSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["offline", "contact"])
+    kind = serializers.ChoiceField(choices=FORM_KINDS)
     title = serializers.CharField()
     greeting = serializers.CharField()
     fields = FormFieldSerializer(many=True)
@@ -55,7 +59,7 @@ class WidgetStateSerializer(serializers.Serializer):
     """The state body of DESIGN.md section 3; times in ISO 8601 UTC."""
 
     widget = serializers.CharField()
-    mode = serializers.ChoiceField(choices=["chat", "messaging"])
+    mode = serializers.ChoiceField(choices=Widget.Mode.choices)
     status = serializers.ChoiceField(choices=STATUSES)
     reason = serializers.ChoiceField(choices=REASONS)
     show = serializers.ChoiceField(choices=SHOWS)
@@ -74,7 +78,7 @@ class WidgetStateSerializer(serializers.Serializer):
 class TicketSubmissionSerializer(serializers.Serializer):
     """A visitor's form submission. ``website`` is a honeypot that people leave empty."""
 
-    form = serializers.ChoiceField(choices=["offline", "contact"])
+    form = serializers.ChoiceField(choices=FORM_KINDS)
     department = serializers.SlugField(required=False, allow_null=True, allow_blank=True)
     fields = serializers.DictField(
         help_text="Field name to value, as the form definition lists them."
@@ -104,27 +108,44 @@ class TicketSubmissionSerializer(serializers.Serializer):
         return value
 
 
+MESSAGES = {"type": "array", "items": {"type": "string"}}
+
+
+@extend_schema_field(
+    {
+        "anyOf": [
+            {"type": "object", "additionalProperties": {"anyOf": [MESSAGES, {"type": "object"}]}},
+            MESSAGES,
+        ]
+    }
+)
+class FieldMessagesField(serializers.JSONField):
+    """Messages per form field (an object of them when the value was one), or messages about
+    ``fields`` itself."""
+
+
 class TicketCreatedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     message = serializers.CharField()
 
 
 class TicketRefusedSerializer(serializers.Serializer):
-    """400: messages per key; ``fields`` nests messages per form field; ``state`` when the form is not offered."""
+    """400: messages per key; ``fields`` nests messages per form field (or is a list of
+    messages when it is not an object); ``state`` when the form is not offered; ``detail``
+    alone when the body could not be read."""
 
     form = serializers.ListField(child=serializers.CharField(), required=False)
     department = serializers.ListField(child=serializers.CharField(), required=False)
     conversation = serializers.ListField(child=serializers.CharField(), required=False)
-    fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False
-    )
+    fields = FieldMessagesField(required=False)
     state = WidgetStateSerializer(required=False)
+    detail = serializers.CharField(required=False)
 
 
 class AgentStatusSerializer(serializers.Serializer):
     """An agent's own presence: the status it set, and the one that counts now."""
 
-    status = serializers.ChoiceField(choices=["online", "away", "invisible", "offline"])
+    status = serializers.ChoiceField(choices=Agent.Status.choices)
     effective_status = serializers.CharField(read_only=True)
     last_seen = UTCDateTimeField(read_only=True, allow_null=True)
     timeout = serializers.IntegerField(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from timezone_field.rest_framework import TimeZoneSerializerField
 
@@ -23,6 +27,8 @@ from ..models import (
 from .serializers import UTCDateTimeField
 
 TIME_FORMAT = "%H:%M"
+#: What MinuteField reads and writes: ``09:00`` (``09:00:00`` is read too).
+MINUTE_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:00)?$"
 
 
 class ZoneField(TimeZoneSerializerField):
@@ -36,6 +42,21 @@ class ZoneField(TimeZoneSerializerField):
             raise serializers.ValidationError(str(error)) from None
 
 
+class InstantField(serializers.DateTimeField):
+    """An instant, written in UTC with a ``Z`` as the schema's ``date-time`` says (the site's
+    zone could give an offset with seconds, such as Paris's +00:09:21 before 1911); one sent
+    without an offset is read in the site's zone, as the admin reads it."""
+
+    def enforce_timezone(self, value):
+        try:
+            if timezone.is_naive(value):
+                value = super().enforce_timezone(value)  # made aware in the site's zone, checked
+            return value.astimezone(UTC)
+        except OverflowError:  # DRF's own check of a naive value can overflow too
+            self.fail("overflow")
+
+
+@extend_schema_field({"type": "string", "pattern": MINUTE_PATTERN, "example": "09:00"})
 class MinuteField(serializers.TimeField):
     """``"09:00"``: a local wall-clock time to the minute."""
 
@@ -190,6 +211,12 @@ class WidgetSerializer(serializers.ModelSerializer):
     )
     contact_form = serializers.PrimaryKeyRelatedField(
         queryset=Form.objects.all(), allow_null=True, required=False
+    )
+    force_until = InstantField(
+        allow_null=True,
+        required=False,
+        label=Widget._meta.get_field("force_until").verbose_name,
+        help_text=Widget._meta.get_field("force_until").help_text,
     )
 
     class Meta:

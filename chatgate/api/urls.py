@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from . import conversation_views as chats
-from . import views
+from . import docs, views
 
 #: A visitor's token (``secrets.token_urlsafe``); anything else is a 404 before any lookup.
 TOKEN = "[-A-Za-z0-9_]{20,100}"
@@ -50,5 +50,7 @@ urlpatterns = [
     path("agent/status/", views.AgentStatusView.as_view(), name="agent-status"),
     path("agent/heartbeat/", views.AgentHeartbeatView.as_view(), name="agent-heartbeat"),
     path("schema/", views.SchemaView.as_view(), name="schema"),
+    path("docs/", docs.api_docs, name="docs"),
     *router.urls,
+    re_path(r"^(?P<path>[\s\S]*/)\Z", views.not_found),
 ]

@@ -12,7 +12,9 @@ from datetime import datetime
 from django.apps import apps
 from django.db import DatabaseError
 from django.db.models import ProtectedError
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import status, viewsets
 from rest_framework.authentication import SessionAuthentication
@@ -30,8 +32,14 @@ from rest_framework.views import APIView
 from .. import __version__, clock, presence, services, store, tickets
 from ..conf import app_settings
 from ..models import Agent, Department, Schedule, Widget
-from .conversation_serializers import STATUSES as CONVERSATION_STATUSES
+from ..validators import text_error
+from . import conversation_serializers as chat
+from .parsers import JSONParser
+from .schema import SpectacularSchema, extend_schema
 from .serializers import (
+    FORM_KINDS,
+    REASONS,
+    SHOWS,
     STATUSES,
     AgentStatusSerializer,
     TicketCreatedSerializer,
@@ -49,6 +57,9 @@ from .staff_serializers import (
 from .throttles import VisitorRateThrottle
 
 MAX_PERIOD_DAYS = 400
+#: What a slug can be (Django's ``validate_slug``): anything else in the URL is a 404.
+SLUG_PATTERN = "[-a-zA-Z0-9_]+"
+SLUG_PARAMETER = OpenApiParameter("slug", str, OpenApiParameter.PATH, pattern=f"^{SLUG_PATTERN}$")
 logger = logging.getLogger("chatgate")
 
 
@@ -84,16 +95,19 @@ def state_or_404(slug: str, at):
 class WidgetStateView(DatabaseFaultMixin, APIView):
     """Whether the widget is shown and a chat may start, and until when that holds."""
 
+    schema = SpectacularSchema()
     authentication_classes: list = []
+    parser_classes = [JSONParser]
     permission_classes = [AllowAny]
     throttle_classes: list = []
 
     @extend_schema(
+        parameters=[SLUG_PARAMETER],
         responses={
             200: WidgetStateSerializer,
             304: OpenApiResponse(description="Not modified"),
             503: OpenApiResponse(description="The database is unreachable; see Retry-After"),
-        }
+        },
     )
     def get(self, request, slug: str) -> Response:
         now = clock.now()
@@ -115,15 +129,23 @@ def _etags(header: str) -> set[str]:
 
 
 class TicketCreateView(DatabaseFaultMixin, APIView):
-    """A visitor sends the offline or contact form the widget offers now; it becomes a ticket."""
+    """A visitor sends the offline or contact form the widget offers now; it becomes a ticket.
+    JSON only: a plain HTML form on another site cannot post one (415)."""
 
+    schema = SpectacularSchema()
     authentication_classes: list = []
+    parser_classes = [JSONParser]
     permission_classes = [AllowAny]
     throttle_classes = [VisitorRateThrottle]
 
     @extend_schema(
+        parameters=[SLUG_PARAMETER],
         request=TicketSubmissionSerializer,
-        responses={201: TicketCreatedSerializer, 400: TicketRefusedSerializer},
+        responses={
+            201: TicketCreatedSerializer,
+            400: TicketRefusedSerializer,
+            503: OpenApiResponse(description="The database is unreachable; see Retry-After"),
+        },
     )
     def post(self, request, slug: str) -> Response:
         body = TicketSubmissionSerializer(data=request.data)
@@ -155,6 +177,8 @@ class IsAgent(IsAuthenticated):
 
 
 class AgentViewMixin(DatabaseFaultMixin):
+    schema = SpectacularSchema()
+    parser_classes = [JSONParser]
     permission_classes = [IsAgent]
     throttle_classes: list = []
 
@@ -223,8 +247,11 @@ class StaffPermissions(DjangoModelPermissions):
 class StaffViewSet(viewsets.ModelViewSet):
     """Configuration as code for staff: session or token authentication, model permissions."""
 
+    schema = SpectacularSchema()
+    parser_classes = [JSONParser]
     permission_classes = [IsAdminUser, StaffPermissions]
     throttle_classes: list = []
+    conflicts_on_delete = True  # perform_destroy: 409 while the object is still in use
 
     def get_authenticators(self):
         return staff_authenticators()
@@ -249,10 +276,10 @@ class ScheduleViewSet(StaffViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "start", str, required=True, description="ISO 8601 instant with an offset"
+                "start", datetime, required=True, description="ISO 8601 instant with an offset"
             ),
             OpenApiParameter(
-                "end", str, required=True, description="ISO 8601 instant with an offset"
+                "end", datetime, required=True, description="ISO 8601 instant with an offset"
             ),
         ],
         responses=PeriodSerializer(many=True),
@@ -260,13 +287,14 @@ class ScheduleViewSet(StaffViewSet):
     @action(detail=True, methods=["get"])
     def periods(self, request, pk=None) -> Response:
         """Open periods between ``start`` and ``end`` (at most 400 days), for previews and calendars."""
+        schedule = self.get_object()  # an unknown schedule is a 404 whatever the parameters
         start, end = _instant(request, "start"), _instant(request, "end")
         if end <= start or (end - start).days > MAX_PERIOD_DAYS:
             raise ValidationError(
                 {"end": [f"end must be after start and at most {MAX_PERIOD_DAYS} days later."]}
             )
         try:
-            periods = services.schedule_periods(self.get_object(), start, end)
+            periods = services.schedule_periods(schedule, start, end)
         except ValueError as error:  # outside the engine's range; the message names start or end
             raise ValidationError({str(error).split()[0]: [str(error)]}) from None
         return Response(
@@ -276,6 +304,9 @@ class ScheduleViewSet(StaffViewSet):
 
 def _instant(request, name: str) -> datetime:
     value = request.query_params.get(name, "")
+    unstorable = text_error(value)  # fromisoformat stops reading at a null character
+    if unstorable:
+        raise ValidationError({name: [unstorable]})
     try:
         instant = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "+"))
     except ValueError:
@@ -291,6 +322,7 @@ class DepartmentViewSet(StaffViewSet):
     queryset = Department.objects.all()
     serializer_class = DepartmentSerializer
     lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
 
 
 class AgentViewSet(StaffViewSet):
@@ -302,11 +334,21 @@ class WidgetViewSet(StaffViewSet):
     queryset = Widget.objects.prefetch_related("departments")
     serializer_class = WidgetSerializer
     lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
+
+
+@csrf_exempt  # it changes nothing, whatever the method
+def not_found(request, path: str = "") -> JsonResponse:
+    """Any other path under ``api/`` ending in a slash: a JSON 404 like the API's own, rather
+    than the host's HTML page, so a client always reads JSON (paths without the slash still
+    get the host's ``APPEND_SLASH`` redirect)."""
+    return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
 
 
 class SchemaView(SpectacularAPIView):
     """OpenAPI 3 of chatgate's API alone; ``servers`` carries the prefix the site mounted it under."""
 
+    schema = SpectacularSchema()
     authentication_classes: list = []
     permission_classes = [AllowAny]
     urlconf = "chatgate.api.schema_urls"
@@ -318,11 +360,25 @@ class SchemaView(SpectacularAPIView):
             "TITLE": "chatgate API",
             "VERSION": __version__,
             "SERVERS": [{"url": prefix or "/"}],
+            # Every enum named here, so no name depends on which other enums exist.
             "ENUM_NAME_OVERRIDES": {
                 "AgentStatusEnum": "chatgate.models.Agent.Status",
-                "ConversationStatusEnum": CONVERSATION_STATUSES,
                 "StateStatusEnum": STATUSES,
-                "FormKindEnum": ["offline", "contact"],
+                "ReasonEnum": REASONS,
+                "ShowEnum": SHOWS,
+                "FormKindEnum": FORM_KINDS,
+                "WidgetModeEnum": "chatgate.models.Widget.Mode",
+                "WhenOfflineEnum": "chatgate.models.Widget.WhenOffline",
+                "ForceEnum": "chatgate.models.Widget.Force",
+                "AskEnum": "chatgate.models.Widget.Ask",
+                "ConversationStatusEnum": chat.STATUSES,
+                "AuthorEnum": chat.AUTHORS,
+                "RefusedCodeEnum": chat.REFUSALS,
+                "UnavailableCodeEnum": chat.UNAVAILABLE,
             },
+            "POSTPROCESSING_HOOKS": [
+                "drf_spectacular.hooks.postprocess_schema_enums",
+                "chatgate.api.schema.add_error_responses",
+            ],
         }
         return super().get(request, *args, **kwargs)

@@ -80,7 +80,7 @@ def start(
             page_url=visitor.page_url,
             language=visitor.language[:35],
             visitor_timezone=visitor.timezone,
-            user_agent=visitor.user_agent[:500],
+            user_agent=visitor.user_agent.replace("\x00", "")[:500],  # a header, not validated
             started_at=at,
             waiting_since=at,
             last_activity_at=at,

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from .. import clock, services
+from .. import clock, csp, services
 from ..api.serializers import WidgetStateSerializer
 from ..availability import WidgetState
 from ..models import REASON_LABELS, SHOW_LABELS, STATUS_LABELS, Widget
@@ -75,24 +75,12 @@ def chatgate_widget(context, slug: str) -> str:
             "config_id": f"chatgate-config-{slug}",
             "state": WidgetStateSerializer(state).data,
             "config": config,
-            "nonce": _nonce(context, request),
+            "nonce": csp.nonce(request, context),
             "assets": "assets" not in rendered,
         },
     )
     rendered.add("assets")
     return mark_safe(html)  # noqa: S308 -- rendered by a template with autoescape on
-
-
-def _nonce(context, request) -> str:
-    """A CSP nonce from Django's CSP support or django-csp, if the site uses one.
-
-    Django's ``LazyNonce`` is falsy until first read, so test for ``None``:
-    reading it here is what makes the middleware put it in the header.
-    """
-    nonce = context.get("csp_nonce")
-    if nonce is None:
-        nonce = getattr(request, "csp_nonce", None)
-    return str(nonce) if nonce is not None else ""
 
 
 @register.simple_tag

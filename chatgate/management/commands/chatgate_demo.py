@@ -1,4 +1,11 @@
-"""Load the demo data: safe to run again (it updates what it created)."""
+"""Load the demo data: safe to run again, it keeps what staff changed.
+
+Each demo object (schedule, department, user, agent, form, widget) is created
+when missing, found by its name, slug or username, and never changed once it
+exists: a second run keeps an edited greeting, form, field, weekly range or
+password. Ranges, exceptions and fields are made with their schedule or form
+only. The staff login is printed when this run creates it.
+"""
 
 from __future__ import annotations
 
@@ -82,71 +89,108 @@ FORMS = {
 
 
 class Command(BaseCommand):
-    help = "Create a demo widget, two departments in different time zones, three agents and a staff login."
+    help = (
+        "Create what is missing of the demo: a widget, two departments in different time "
+        "zones, three agents and a staff login. Never changes what already exists."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
-            "--password", help="Staff password (default: a new random one, printed)."
+            "--password",
+            help="Password of the logins this run creates (default: a new random one, printed).",
         )
 
     @transaction.atomic
     def handle(self, *args, password: str | None = None, **options) -> None:
+        self.created: list[str] = []
         schedules = {name: self.schedule(name, *spec) for name, spec in SCHEDULES.items()}
         departments = {
             slug: self.department(slug, name, schedules.get(schedule), email, position)
             for slug, (name, schedule, email, position) in DEPARTMENTS.items()
         }
         password = password or secrets.token_urlsafe(9)
-        staff = self.user("admin", password, staff=True)
+        staff, new_staff = self.user("admin", password, staff=True)
         for name, teams, status in AGENTS:
-            user = self.user(name.lower().replace("é", "e"), password)
-            agent, _ = Agent.objects.update_or_create(user=user, defaults={"display_name": name})
-            agent.departments.set([departments[slug] for slug in teams])
-            presence.set_status(agent, status, at=clock.now())
+            user, _ = self.user(name.lower().replace("é", "e"), password)
+            self.agent(user, name, [departments[slug] for slug in teams], status)
         forms = {name: self.form(name, *spec) for name, spec in FORMS.items()}
         self.widgets(
             schedules["Paris office"], forms["Offline message"], forms["Contact"], departments
         )
-        self.stdout.write(self.style.SUCCESS("Demo data ready."))
-        self.stdout.write(
-            f"Staff login: {staff.username} / {password}  (agents ana, ben, chloe share it)"
-        )
+        made = ", ".join(self.created) if self.created else "nothing, all there"
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready (created: {made})."))
+        if new_staff:
+            self.stdout.write(
+                f"Staff login: {staff.username} / {password}  (agents ana, ben, chloe share it)"
+            )
+        else:
+            self.stdout.write(
+                f"Staff login: {staff.username}, password unchanged "
+                f"(manage.py changepassword {staff.username} sets a new one)"
+            )
+
+    def found_or_created(self, model, label: str, *, defaults: dict | None = None, **lookup):
+        obj, created = model.objects.get_or_create(**lookup, defaults=defaults or {})
+        if created:
+            self.created.append(label)
+        return obj, created
 
     def schedule(self, name, zone, weekly, exceptions) -> Schedule:
-        schedule, _ = Schedule.objects.update_or_create(name=name, defaults={"timezone": zone})
-        schedule.weekly_ranges.all().delete()
-        for weekday, ranges in weekly.items():
-            for opens, closes in ranges:
-                WeeklyRange.objects.create(
+        schedule, created = self.found_or_created(
+            Schedule, f"schedule {name!r}", name=name, defaults={"timezone": zone}
+        )
+        if created:
+            WeeklyRange.objects.bulk_create(
+                WeeklyRange(
                     schedule=schedule,
                     weekday=weekday,
                     opens=time.fromisoformat(opens),
                     closes=time.fromisoformat(closes),
                 )
-        for day, label, yearly in exceptions:
-            ScheduleException.objects.update_or_create(
-                schedule=schedule,
-                date=day,
-                defaults={"label": label, "yearly": yearly, "ranges": []},
+                for weekday, ranges in weekly.items()
+                for opens, closes in ranges
+            )
+            ScheduleException.objects.bulk_create(
+                ScheduleException(schedule=schedule, date=day, label=label, yearly=yearly)
+                for day, label, yearly in exceptions
             )
         return schedule
 
     def department(self, slug, name, schedule, email, position) -> Department:
-        department, _ = Department.objects.update_or_create(
+        department, _ = self.found_or_created(
+            Department,
+            f"department {slug!r}",
             slug=slug,
             defaults={"name": name, "schedule": schedule, "email": email, "position": position},
         )
         return department
 
     def user(self, username: str, password: str, *, staff: bool = False):
-        user, _ = get_user_model().objects.get_or_create(username=username)
-        user.is_staff = user.is_superuser = staff
-        user.set_password(password)
-        user.save()
-        return user
+        user, created = self.found_or_created(
+            get_user_model(),
+            f"login {username!r}",
+            username=username,
+            defaults={"is_staff": staff, "is_superuser": staff},
+        )
+        if created:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        return user, created
+
+    def agent(self, user, name: str, departments: list[Department], status: str) -> None:
+        """A new agent gets the demo's status; an existing one keeps its own, re-affirmed
+        (a heartbeat), so the demo has its agents back after a restart."""
+        agent, created = self.found_or_created(
+            Agent, f"agent {name!r}", user=user, defaults={"display_name": name}
+        )
+        if created:
+            agent.departments.set(departments)
+        presence.set_status(agent, status if created else agent.status, at=clock.now())
 
     def form(self, name, kind, title, greeting, department_choice, fields) -> Form:
-        form, _ = Form.objects.update_or_create(
+        form, created = self.found_or_created(
+            Form,
+            f"form {name!r}",
             name=name,
             defaults={
                 "kind": kind,
@@ -155,22 +199,25 @@ class Command(BaseCommand):
                 "department_choice": department_choice,
             },
         )
-        for position, (field, label, type_, required, choices) in enumerate(fields):
-            FormField.objects.update_or_create(
-                form=form,
-                name=field,
-                defaults={
-                    "label": label,
-                    "type": type_,
-                    "required": required,
-                    "choices": choices,
-                    "position": position,
-                },
+        if created:
+            FormField.objects.bulk_create(
+                FormField(
+                    form=form,
+                    name=field,
+                    label=label,
+                    type=type_,
+                    required=required,
+                    choices=choices,
+                    position=position,
+                )
+                for position, (field, label, type_, required, choices) in enumerate(fields)
             )
         return form
 
     def widgets(self, schedule: Schedule, offline: Form, contact: Form, departments: dict) -> None:
-        shop, _ = Widget.objects.update_or_create(
+        shop, created = self.found_or_created(
+            Widget,
+            "widget 'default'",
             slug="default",
             defaults={
                 "name": "Shop",
@@ -182,8 +229,11 @@ class Command(BaseCommand):
                 "email": "shop@example.com",
             },
         )
-        shop.departments.set(departments.values())
-        Widget.objects.update_or_create(
+        if created:
+            shop.departments.set(departments.values())
+        self.found_or_created(
+            Widget,
+            "widget 'messaging'",
             slug="messaging",
             defaults={"name": "Messaging", "mode": Widget.Mode.MESSAGING, "schedule": schedule},
         )
