@@ -77,7 +77,7 @@ screenshots: setup browser
 	CHATGATE_SCREENSHOTS=1 $(PY) -m pytest -q -m browser
 
 messages: setup
-	cd chatgate && ../$(PY) ../manage.py makemessages -l fr --no-location && ../$(PY) ../manage.py compilemessages -l fr
+	cd chatgate && ../$(PY) ../manage.py makemessages -l fr --no-location --no-wrap && ../$(PY) ../manage.py compilemessages -l fr
 
 bench: setup
 	$(PY) benchmarks/state.py

@@ -1,6 +1,8 @@
-"""The Django admin: schedules with a week picture, a status board, tickets and the rest."""
+"""The Django admin: schedules with a week picture, a status board, tickets, chats and the rest."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django import forms
 from django.contrib import admin, messages
@@ -8,17 +10,20 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.db import models
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import clock, presence, services
+from . import clock, conversations, presence, services
 from .forms import FormFieldFormSet, HolidayImportForm, ScheduleExceptionForm, WeeklyRangeFormSet
 from .models import (
     Agent,
+    Conversation,
     Department,
     Form,
     FormField,
+    Message,
     Schedule,
     ScheduleException,
     Ticket,
@@ -164,6 +169,7 @@ class WidgetAdmin(ModelAdmin):
             {"fields": ["when_offline", "offline_form", "contact_form", "email"]},
         ),
         (_("Presence"), {"fields": ["away_accepts_chats", "closing_soon_minutes"]}),
+        (_("Chats"), {"fields": ["ask_name", "ask_email", "max_wait_minutes"]}),
         (_("Manual override"), {"fields": ["force", "force_until"]}),
         (_("Texts"), {"fields": ["greeting", "closing_soon_text", "away_reply"]}),
     ]
@@ -215,8 +221,10 @@ class TicketAdmin(ModelAdmin):
         "notified_at",
         "notify_attempts",
         "notify_error",
+        "conversation",
+        "chat",
     ]
-    exclude = ["fields"]
+    exclude = ["fields", "transcript"]
 
     class Media:
         css = {"all": ["chatgate/admin.css"]}  # no inline styles (CSP)
@@ -240,6 +248,20 @@ class TicketAdmin(ModelAdmin):
         )
         return format_html('<table class="chatgate-submission">{}</table>', rows)
 
+    @admin.display(description=_("transcript"))
+    def chat(self, ticket: Ticket) -> str:
+        """The chat the visitor turned into this ticket, as it was then."""
+        authors = dict(Message.Author.choices)
+        lines = (
+            (
+                f"{timezone.localtime(datetime.fromisoformat(m['created_at'])):%Y-%m-%d %H:%M:%S}",
+                m["name"] or authors.get(m["author"], m["author"]),
+                m["text"],
+            )
+            for m in ticket.transcript
+        )
+        return transcript_table(lines) if ticket.transcript else "-"
+
     @admin.action(description=_("Mark selected tickets as solved"), permissions=["change"])
     def mark_solved(self, request, queryset):
         count = queryset.update(status=Ticket.Status.SOLVED)
@@ -248,3 +270,93 @@ class TicketAdmin(ModelAdmin):
             ngettext("%(count)d ticket solved.", "%(count)d tickets solved.", count)
             % {"count": count},
         )
+
+
+def transcript_table(lines) -> str:
+    """``(time, who, text)`` rows as an escaped table; line breaks are kept by admin.css."""
+    rows = format_html_join("", "<tr><td>{}</td><th>{}</th><td>{}</td></tr>", lines)
+    return format_html('<table class="chatgate-transcript">{}</table>', rows)
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    """Chats, read-only: who, where, when, and the transcript."""
+
+    list_display = [
+        "__str__",
+        "started_at",
+        "widget",
+        "department",
+        "agent",
+        "status",
+        "visitor_name",
+        "visitor_email",
+    ]
+    list_filter = ["status", "widget", "department", "agent", "started_at"]
+    list_select_related = ["widget", "department", "agent"]
+    date_hierarchy = "started_at"
+    search_fields = ["visitor_name", "visitor_email", "page_url"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("widget", "department", "agent", "status"),
+                    ("visitor_name", "visitor_email"),
+                    "transcript",
+                ]
+            },
+        ),
+        (_("Visitor"), {"fields": ["page_url", "language", "visitor_timezone", "user_agent"]}),
+        (
+            _("Times"),
+            {
+                "fields": [
+                    ("started_at", "waiting_since", "accepted_at"),
+                    ("closed_at", "closed_by"),
+                    ("last_activity_at", "form_offered_at"),
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [
+        "widget",
+        "department",
+        "agent",
+        "status",
+        "visitor_name",
+        "visitor_email",
+        "page_url",
+        "language",
+        "visitor_timezone",
+        "user_agent",
+        "started_at",
+        "waiting_since",
+        "accepted_at",
+        "closed_at",
+        "closed_by",
+        "last_activity_at",
+        "form_offered_at",
+        "transcript",
+    ]
+
+    class Media:
+        css = {"all": ["chatgate/admin.css"]}  # no inline styles (CSP)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # chats come from visitors
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # a record: viewed, never edited
+
+    @admin.display(description=_("transcript"))
+    def transcript(self, conversation: Conversation) -> str:
+        lines = (
+            (
+                f"{timezone.localtime(m.created_at):%Y-%m-%d %H:%M:%S}",
+                m.name or m.get_author_display(),
+                conversations.render(m),
+            )
+            for m in conversation.messages.order_by("id")
+        )
+        return transcript_table(lines)

@@ -29,6 +29,10 @@ DEFAULTS: dict[str, Any] = {
     "TASK_BACKEND": "default",
     # Seconds the configuration snapshot of a widget stays cached (presence is always fresh).
     "SNAPSHOT_TIMEOUT": 300,
+    # poll_after of a waiting or active chat: messages reach the other side within this + 1 s.
+    "CHAT_POLL_SECONDS": 2,
+    # Messages a visitor may send per conversation and fixed window ("30/minute"); None: no limit.
+    "MESSAGE_RATE": "30/minute",
 }
 
 

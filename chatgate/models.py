@@ -1,4 +1,4 @@
-"""Configuration (schedules, departments, agents, widgets, forms) and records (tickets)."""
+"""Configuration (schedules, departments, agents, widgets, forms) and records (tickets, chats)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneField
 
@@ -325,6 +326,11 @@ class Widget(models.Model):
         OPEN = "open", _("Force open")
         CLOSED = "closed", _("Force closed")
 
+    class Ask(models.TextChoices):
+        OFF = "off", _("Do not ask")
+        OPTIONAL = "optional", _("Optional")
+        REQUIRED = "required", _("Required")
+
     slug = models.SlugField(_("slug"), unique=True)
     name = models.CharField(_("name"), max_length=100)
     active = models.BooleanField(_("active"), default=True)
@@ -404,6 +410,29 @@ class Widget(models.Model):
         default=_("No one is available right now."),
         help_text=_("Messaging mode: sent once per closed period. Leave blank for no reply."),
     )
+    ask_name = models.CharField(
+        _("ask the visitor's name"),
+        max_length=10,
+        choices=Ask.choices,
+        default=Ask.OPTIONAL,
+        help_text=_("Before a chat starts."),
+    )
+    ask_email = models.CharField(
+        _("ask the visitor's email"),
+        max_length=10,
+        choices=Ask.choices,
+        default=Ask.OPTIONAL,
+        help_text=_("Before a chat starts."),
+    )
+    max_wait_minutes = models.PositiveSmallIntegerField(
+        _("longest wait (minutes)"),
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A chat no agent has accepted after this long offers the visitor the offline form, "
+            "filled in with the conversation."
+        ),
+    )
 
     class Meta:
         verbose_name = _("widget")
@@ -479,6 +508,21 @@ class Ticket(models.Model):
         editable=False,
         help_text=_("A sender is emailing this ticket; another may take over after this time."),
     )
+    conversation = models.ForeignKey(
+        "Conversation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("conversation"),
+        help_text=_("The chat nobody answered, which the visitor turned into this ticket."),
+    )
+    transcript = models.JSONField(
+        _("transcript"),
+        default=list,
+        blank=True,
+        help_text=_("The chat's messages when the ticket was sent: author, name, text, time."),
+    )
 
     class Meta:
         verbose_name = _("ticket")
@@ -490,11 +534,21 @@ class Ticket(models.Model):
 
 
 class Conversation(models.Model):
-    """A chat; for now it records who is busy, which decides agents' capacity."""
+    """A chat: it waits in its department's queue, an agent accepts it, someone closes it.
+
+    Only the SHA-256 of the visitor's token is stored; the token itself is in
+    the visitor's browser alone.
+    """
 
     class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
         ACTIVE = "active", _("Active")
-        ENDED = "ended", _("Ended")
+        CLOSED = "closed", _("Closed")
+
+    class ClosedBy(models.TextChoices):
+        VISITOR = "visitor", _("The visitor")
+        AGENT = "agent", _("The agent")
+        SYSTEM = "system", _("chatgate")
 
     widget = models.ForeignKey(
         Widget, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("widget")
@@ -516,17 +570,84 @@ class Conversation(models.Model):
         verbose_name=_("agent"),
     )
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+        _("status"), max_length=10, choices=Status.choices, default=Status.WAITING
     )
-    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    token_hash = models.CharField(
+        _("token hash"), max_length=64, unique=True, editable=False, help_text=_("SHA-256, hex.")
+    )
+    visitor_name = models.CharField(_("visitor name"), max_length=100, blank=True)
+    visitor_email = models.EmailField(_("visitor email"), blank=True)
+    page_url = models.URLField(_("page"), max_length=2000, blank=True)
+    language = models.CharField(_("language"), max_length=35, blank=True)
+    visitor_timezone = models.CharField(_("visitor time zone"), max_length=63, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    waiting_since = models.DateTimeField(
+        _("waiting since"), null=True, blank=True, help_text=_("When it last entered the queue.")
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.CharField(
+        _("closed by"), max_length=10, choices=ClosedBy.choices, blank=True
+    )
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    form_offered_at = models.DateTimeField(
+        _("offline form offered at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the visitor, still waiting after the longest wait, was offered the form."
+        ),
+    )
 
     class Meta:
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")
         ordering = ["-started_at"]
+        indexes = [models.Index(fields=["status", "department"], name="chatgate_conv_queue")]
 
     def __str__(self) -> str:
         return _("Conversation #%(id)s") % {"id": self.pk}
+
+
+class Message(models.Model):
+    """One line of a chat. A system message keeps a ``code`` and ``params``, rendered in each
+    reader's language; ``text`` holds it in the site's language for the admin."""
+
+    class Author(models.TextChoices):
+        VISITOR = "visitor", _("Visitor")
+        AGENT = "agent", _("Agent")
+        SYSTEM = "system", _("System")
+
+    conversation = models.ForeignKey(
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("conversation"),
+    )
+    author = models.CharField(_("author"), max_length=10, choices=Author.choices)
+    agent = models.ForeignKey(
+        Agent,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    text = models.TextField(_("text"))
+    code = models.CharField(_("event"), max_length=30, blank=True)
+    params = models.JSONField(_("event parameters"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["conversation", "id"], name="chatgate_message_after")]
+
+    def __str__(self) -> str:
+        return self.text[:50]
 
 
 #: Staff- and visitor-readable names of the engine's statuses, reasons and what visitors see.

@@ -18,8 +18,10 @@ from django.db.models import Count, Prefetch
 
 from . import clock, presence, store
 from .availability import (
+    OFFLINE,
     WEEKDAYS,
     AgentSnapshot,
+    Availability,
     DepartmentConfig,
     FormDefinition,
     FormFieldDefinition,
@@ -35,16 +37,29 @@ from .models import Agent, Conversation, Department, Form, Schedule, ScheduleExc
 SCHEDULE_PREFETCH = ("schedule__weekly_ranges", "schedule__exceptions")
 
 
-def widget_state(widget: Widget | str, *, at: datetime | None = None) -> WidgetState:
+def widget_state(
+    widget: Widget | str, *, at: datetime | None = None, fresh: bool = False
+) -> WidgetState:
     """The state of ``widget`` (an instance or a slug) at ``at`` (default: now).
 
-    Raises ``Widget.DoesNotExist`` for an unknown slug.
+    ``fresh`` reads the configuration and the agents from the database, not
+    from the cached snapshots: what a chat start decides on. Raises
+    ``Widget.DoesNotExist`` for an unknown slug.
     """
     at = at or clock.now()
-    version = store.version()  # read once: one shared-cache round trip
-    config = widget_config(widget if isinstance(widget, str) else widget.slug, version=version)
+    slug = widget if isinstance(widget, str) else widget.slug
+    if fresh:
+        config, roster = load_widget_config(slug), load_roster()
+    else:
+        version = store.version()  # read once: one shared-cache round trip
+        config, roster = widget_config(slug, version=version), cached_roster(version=version)
+    active, waiting = chat_load()
     return resolve(
-        config, agent_snapshots(version=version), at, presence_timeout=presence_timeout()
+        config,
+        snapshots(roster, active),
+        at,
+        presence_timeout=presence_timeout(),
+        waiting=waiting,
     )
 
 
@@ -176,15 +191,32 @@ def load_roster() -> tuple[RosterEntry, ...]:
     )
 
 
-def agent_snapshots(*, version: str | None = None) -> tuple[AgentSnapshot, ...]:
-    """Agents with presence and load: the cached roster, one cache read, one query for active chats."""
-    roster = store.snapshot("roster", load_roster, version)
-    active = dict(
-        Conversation.objects.filter(status=Conversation.Status.ACTIVE, agent__isnull=False)
-        .values_list("agent_id")
+def cached_roster(*, version: str | None = None) -> tuple[RosterEntry, ...]:
+    return store.snapshot("roster", load_roster, version)
+
+
+def chat_load() -> tuple[dict[int, int], dict[str, int]]:
+    """Active chats per agent id, waiting chats per department slug (``""``: none). One query."""
+    rows = (
+        Conversation.objects.filter(
+            status__in=[Conversation.Status.WAITING, Conversation.Status.ACTIVE]
+        )
+        .values_list("status", "agent_id", "department__slug")
         .annotate(count=Count("id"))
-        .values_list("agent_id", "count")
+        .order_by()
     )
+    active: dict[int, int] = {}
+    waiting: dict[str, int] = {}
+    for status, agent_id, slug, count in rows:
+        if status == Conversation.Status.ACTIVE and agent_id is not None:
+            active[agent_id] = active.get(agent_id, 0) + count
+        elif status == Conversation.Status.WAITING:
+            waiting[slug or ""] = waiting.get(slug or "", 0) + count
+    return active, waiting
+
+
+def snapshots(roster, active: dict[int, int]) -> tuple[AgentSnapshot, ...]:
+    """The roster with presence (one cache round trip) and each agent's active chats."""
     seen = presence.read(roster)
     return tuple(
         AgentSnapshot(a.pk, *seen[a.pk], active.get(a.pk, 0), a.max_chats, a.departments)
@@ -192,16 +224,61 @@ def agent_snapshots(*, version: str | None = None) -> tuple[AgentSnapshot, ...]:
     )
 
 
+def agent_snapshots(*, version: str | None = None) -> tuple[AgentSnapshot, ...]:
+    """Agents with presence and load: the cached roster, one cache read, one query for chats."""
+    return snapshots(cached_roster(version=version), chat_load()[0])
+
+
+def agents_gone(agents, *, at: datetime) -> set[int]:
+    """Ids of ``agents`` (anything with ``pk``, ``status``, ``status_changed_at``) whose presence
+    counts as ``offline`` at ``at``: expired, or set so. One cache round trip.
+
+    None while the cache that holds heartbeats cannot be read: agents chatting
+    then would all look expired, and their chats must not be taken from them.
+    """
+    seen = presence.read(agents)
+    if not store.available():
+        return set()
+    timeout = presence_timeout()
+    return {
+        pk
+        for pk, (status, last) in seen.items()
+        if AgentSnapshot(pk, status, last).effective_status(at, timeout=timeout) == OFFLINE
+    }
+
+
 def all_widget_states(*, at: datetime | None = None) -> list[tuple[Widget, WidgetState]]:
     """Every widget with its state, for the status board and ``chatgate_status``."""
     at = at or clock.now()
     version = store.version()
-    agents = agent_snapshots(version=version)  # once for every widget: the same agents
+    active, waiting = chat_load()
+    agents = snapshots(cached_roster(version=version), active)  # once for every widget
     timeout = presence_timeout()
     return [
-        (w, resolve(widget_config(w.slug, version=version), agents, at, presence_timeout=timeout))
+        (
+            w,
+            resolve(
+                widget_config(w.slug, version=version),
+                agents,
+                at,
+                presence_timeout=timeout,
+                waiting=waiting,
+            ),
+        )
         for w in Widget.objects.order_by("name")
     ]
+
+
+def agent_availability(
+    agent: Agent, *, active: int, away_accepts_chats: bool, at: datetime
+) -> Availability:
+    """Whether ``agent`` (holding ``active`` chats) can take one more now, by the engine's rules:
+    ``online`` or ``away`` (when the widget accepts away agents), and below its ``max_chats``."""
+    status, seen = presence.read([agent])[agent.pk]
+    snapshot = AgentSnapshot(agent.pk, status, seen, active, agent.max_chats)
+    return Availability.of(
+        (snapshot,), at, timeout=presence_timeout(), away_accepts_chats=away_accepts_chats
+    )
 
 
 def schedule_is_open(schedule: Schedule, *, at: datetime) -> bool:

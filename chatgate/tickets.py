@@ -1,5 +1,9 @@
 """Form submissions: validated against the form the widget offers now, stored, then notified.
 
+A chat nobody answered in time offers its visitor the offline form; a
+submission naming that conversation is checked against the form it was offered,
+carries the chat's transcript, and closes the chat in the same transaction.
+
 A ticket is committed before any email is sent, and the email leaves the
 visitor's request (a task, ``chatgate.tasks``); a failed send is recorded on
 the ticket and retried by ``chatgate_send_notifications``. Each ticket is sent
@@ -23,7 +27,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from . import clock, services, tasks
+from . import clock, conversations, services, tasks
 from .availability import FormDefinition, FormFieldDefinition, WidgetState
 from .conf import app_settings
 from .models import Department, Ticket, Widget
@@ -56,22 +60,49 @@ class Submission:
     language: str = ""
     timezone: str = ""
     user_agent: str = ""
+    conversation: str = ""  # the token of the chat whose offered form this is
 
 
 def submit(widget_slug: str, submission: Submission, *, at: datetime | None = None) -> Ticket:
     """Validate against the form offered at ``at`` and store the ticket; notify after commit."""
     at = at or clock.now()
     state = services.widget_state(widget_slug, at=at)
-    form = state.form if state.form and state.form.kind == submission.form else None
+    chat, offered = _chat(widget_slug, submission)
+    offered = offered or state.form
+    form = offered if offered and offered.kind == submission.form else None
     if form is None:
         message = _("This form is not offered right now.")
         raise SubmissionRefused({"form": [message]}, state)
     department = _department(submission.department, state)
+    if chat is not None and department is None:
+        department = chat.department
     values = clean_fields(form, submission.fields)
     with transaction.atomic():
         ticket = _store(widget_slug, form, department, values, submission)
+        if chat is not None:
+            _attach(ticket, chat, at)
         transaction.on_commit(lambda: _after_commit(ticket.pk))
     return ticket
+
+
+def _chat(widget_slug: str, submission: Submission):
+    """The conversation named by the submission and the form it offers, or ``(None, None)``."""
+    if not submission.conversation:
+        return None, None
+    try:
+        return conversations.offered_to(widget_slug, submission.conversation)
+    except conversations.Invalid as invalid:
+        raise SubmissionRefused(invalid.errors) from None
+
+
+def _attach(ticket: Ticket, chat, at: datetime) -> None:
+    """The chat's transcript goes with the ticket, and the chat ends (both or neither)."""
+    ticket.conversation, ticket.transcript = chat, conversations.transcript(chat)
+    ticket.save(update_fields=["conversation", "transcript"])
+    try:
+        conversations.ticket_sent(chat, at=at)
+    except conversations.Invalid as invalid:
+        raise SubmissionRefused(invalid.errors) from None
 
 
 def _store(
@@ -235,6 +266,12 @@ def _email(ticket: Ticket) -> EmailMessage:
         f"Language: {ticket.language}",
         f"Time zone: {ticket.visitor_timezone}",
     ]
+    if ticket.transcript:
+        lines += ["", "Chat:"]
+        lines += [
+            f"[{m['created_at'][:16]}] {m['name'] or m['author']}: {m['text']}"
+            for m in ticket.transcript
+        ]
     widget = ticket.widget.name if ticket.widget else "-"
     return EmailMessage(
         subject=f"[{widget}] {ticket} ({ticket.get_form_kind_display()})",

@@ -7,7 +7,16 @@ import holidays
 import pytest
 from django.urls import reverse
 
-from chatgate.models import Agent, FormField, Schedule, ScheduleException, Ticket, WeeklyRange
+from chatgate.models import (
+    Agent,
+    Conversation,
+    FormField,
+    Message,
+    Schedule,
+    ScheduleException,
+    Ticket,
+    WeeklyRange,
+)
 from tests.factories import (
     AgentFactory,
     DepartmentFactory,
@@ -227,7 +236,9 @@ def test_ticket_list_filters_and_solved_action(staff):
     assert "&lt;script&gt;x&lt;/script&gt;" in detail and "<script>x</script>" not in detail
 
 
-@pytest.mark.parametrize("model", ["schedule", "department", "agent", "form", "widget", "ticket"])
+@pytest.mark.parametrize(
+    "model", ["schedule", "department", "agent", "form", "widget", "ticket", "conversation"]
+)
 def test_every_changelist_renders(staff, model):
     assert staff.get(reverse(f"admin:chatgate_{model}_changelist")).status_code == 200
 
@@ -279,18 +290,103 @@ def test_import_holidays_shows_form_errors_and_keeps_the_selection(staff):
     assert not ScheduleException.objects.exists()
 
 
+def chat(widget, department=None, agent=None, **fields) -> Conversation:
+    conversation = Conversation.objects.create(
+        widget=widget,
+        department=department,
+        agent=agent,
+        token_hash=f"{Conversation.objects.count():064d}",
+        started_at=MONDAY,
+        **fields,
+    )
+    Message.objects.create(
+        conversation=conversation, author="visitor", text="<b>Hello</b>\nthere", created_at=MONDAY
+    )
+    return conversation
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"status__exact": "active"}, ["active"]),
+        ({"widget__id__exact": "shop"}, ["active", "waiting"]),
+        ({"department__id__exact": "sales"}, ["active"]),
+        ({"agent__id__exact": "ana"}, ["active"]),
+        (
+            {
+                "started_at__gte": "2026-11-23 00:00:00+01:00",
+                "started_at__lt": "2026-11-24 00:00:00+01:00",
+            },
+            ["active", "waiting"],
+        ),
+    ],
+)
+def test_conversations_are_filtered_by_widget_department_agent_status_and_date(
+    staff, query, expected
+):
+    shop, other = WidgetFactory(), WidgetFactory()
+    sales = DepartmentFactory()
+    ana = AgentFactory()
+    chat(shop, sales, ana, status="active")
+    chat(shop, status="waiting")
+    old = chat(other, status="closed")
+    Conversation.objects.filter(pk=old.pk).update(started_at=datetime(2026, 10, 1, tzinfo=UTC))
+    ids = {"shop": shop.pk, "sales": sales.pk, "ana": ana.pk}
+    params = {key: ids.get(value, value) for key, value in query.items()}
+    listing = staff.get(reverse("admin:chatgate_conversation_changelist"), params)
+    assert sorted(c.status for c in listing.context["cl"].result_list) == expected
+
+
+def test_a_conversation_is_a_read_only_transcript(staff):
+    ana = AgentFactory(display_name="Ana")
+    conversation = chat(WidgetFactory(), agent=ana, status="active", visitor_name="Zoé")
+    Message.objects.create(
+        conversation=conversation,
+        author="system",
+        text="Ana joined the chat.",
+        code="joined",
+        params={"name": "Ana"},
+        created_at=MONDAY,
+    )
+    url = reverse("admin:chatgate_conversation_change", args=[conversation.pk])
+    page = staff.get(url).content.decode()
+    assert "&lt;b&gt;Hello&lt;/b&gt;\nthere" in page and "<b>Hello</b>" not in page
+    assert "Ana joined the chat." in page and conversation.token_hash not in page
+    assert 'name="_save"' not in page
+    assert staff.post(url, {"status": "closed"}).status_code == 403
+    assert Conversation.objects.get().status == "active"
+    assert staff.get(reverse("admin:chatgate_conversation_add")).status_code == 403
+
+
+def test_a_ticket_from_a_chat_shows_its_transcript(staff):
+    ticket = Ticket.objects.create(
+        form_kind="offline",
+        transcript=[
+            {"author": "visitor", "name": "Zoé", "text": "<i>Hi</i>", "created_at": "2026-11-23T10:00:00+00:00"},
+            {"author": "system", "name": "", "text": "No one has answered yet.", "created_at": "2026-11-23T10:05:00+00:00"},
+        ],
+    )  # fmt: skip
+    page = staff.get(reverse("admin:chatgate_ticket_change", args=[ticket.pk])).content.decode()
+    assert "<td>2026-11-23 11:00:00</td><th>Zoé</th><td>&lt;i&gt;Hi&lt;/i&gt;</td>" in page  # Paris
+    assert "<th>System</th><td>No one has answered yet.</td>" in page
+
+
 def test_chatgates_admin_pages_have_no_inline_style(staff, frozen):
     """Styles come from chatgate/admin.css, so a strict ``style-src 'self'`` CSP allows them."""
     frozen(MONDAY)
     schedule = ScheduleFactory(weekly={0: [("09:00", "12:00"), ("22:00", "02:00")]})
     WidgetFactory(schedule=schedule, departments=[DepartmentFactory()])
     ticket = Ticket.objects.create(
-        form_kind="offline", fields=[{"name": "m", "label": "Message", "value": "Two\nlines"}]
-    )
+        form_kind="offline",
+        fields=[{"name": "m", "label": "Message", "value": "Two\nlines"}],
+        transcript=[{"author": "visitor", "name": "Zoé", "text": "Hi", "created_at": "2026-11-23T10:00:00+00:00"}],
+    )  # fmt: skip
+    conversation = chat(WidgetFactory())
     pages = [
         reverse("admin:chatgate_schedule_change", args=[schedule.pk]),
         reverse("admin:chatgate_status_board"),
         reverse("admin:chatgate_ticket_change", args=[ticket.pk]),
+        reverse("admin:chatgate_conversation_change", args=[conversation.pk]),
     ]
     for url in pages:
         page = staff.get(url).content.decode()

@@ -31,8 +31,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from chatgate import presence
-from chatgate.models import Form
+from chatgate import conversations, presence
+from chatgate.models import Conversation, Department, Form, Message, Widget
 from tests import clock
 from tests.factories import (
     AgentFactory,
@@ -47,6 +47,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 EXAMPLES = int(os.environ.get("CHATGATE_FUZZ_EXAMPLES", "6"))
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+CHAT_TOKEN = "fuzz-chat-token-0123456789abcdefghijklmnopq"
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -57,7 +58,7 @@ CHECKS = [
 
 
 def seed() -> dict[str, object]:
-    """A small site; returns the path parameters that name its objects."""
+    """A small site with a waiting chat; returns the path parameters that name its objects."""
     schedule = ScheduleFactory(weekly={0: [("09:00", "17:00")], 4: [("22:00", "02:00")]})
     team = DepartmentFactory(slug="sales", schedule=schedule)
     form = FormFactory(kind=Form.Kind.OFFLINE)
@@ -66,17 +67,27 @@ def seed() -> dict[str, object]:
     WidgetFactory(slug="default", schedule=schedule, departments=[team], offline_form=form)
     agent = AgentFactory(departments=[team])
     presence.set_status(agent, "away", at=NOW)
+    chat = Conversation.objects.create(
+        widget=Widget.objects.get(slug="default"),
+        department=team,
+        token_hash=conversations.hash_token(CHAT_TOKEN),
+        waiting_since=NOW,
+    )
+    Message.objects.create(conversation=chat, author="visitor", text="Hello", created_at=NOW)
     return {
         "schedules": schedule.pk,
         "agents": agent.pk,
         "departments": "sales",
         "widgets": "default",
+        "agent": chat.pk,  # /api/agent/conversations/{id}/...
+        "conversations": CHAT_TOKEN,
     }
 
 
 def names_for(path: str, ids: dict[str, object]) -> dict[str, object]:
     collection = path.split("/")[2]  # /api/<collection>/...
-    key = "slug" if "{slug}" in path else "id" if "{id}" in path else None
+    names = (("{slug}", "slug"), ("{id}", "id"), ("{token}", "token"))
+    key = next((key for marker, key in names if marker in path), None)
     return {key: ids[collection]} if key else {}
 
 
@@ -94,6 +105,7 @@ def keep_test_connection():
 def api_schema(settings, keep_test_connection):
     settings.CHATGATE_CLOCK = "tests.clock.now"
     settings.CHATGATE_TICKET_RATE = "100000/hour"
+    settings.CHATGATE_MESSAGE_RATE = "100000/hour"
     clock.set_now(NOW)
     return schemathesis.openapi.from_wsgi(
         "/chatgate/api/schema/?format=json", get_wsgi_application()
@@ -101,16 +113,18 @@ def api_schema(settings, keep_test_connection):
 
 
 def staff_headers() -> dict[str, str]:
-    """A superuser who is also an agent, by token: every operation lets it in."""
+    """A superuser who is also an online agent of the seeded department, by token: every
+    operation lets it in."""
     user = UserFactory(is_staff=True, is_superuser=True)
-    AgentFactory(user=user)
+    agent = AgentFactory(user=user, departments=list(Department.objects.filter(slug="sales")))
+    presence.set_status(agent, "online", at=NOW)
     return {"Authorization": f"Token {Token.objects.create(user=user).key}"}
 
 
 @pytest.mark.parametrize("role", ["anonymous", "staff"])
 def test_every_operation_answers_as_its_schema_says(api_schema, role):
-    headers = staff_headers() if role == "staff" else {}
     ids = seed()
+    headers = staff_headers() if role == "staff" else {}
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 29  # every documented operation is exercised
     seen: dict[str, set[int]] = {}

@@ -196,6 +196,7 @@ def test_department_agent_widget_bodies(admin_api):
         "slug": "default", "name": "Shop", "mode": "chat", "schedule": schedule.pk, "departments": ["sales"],
         "when_offline": "offline_form", "away_accepts_chats": True, "closing_soon_minutes": 15,
         "force": None, "force_until": None, "offline_form": offline.pk, "contact_form": contact.pk,
+        "ask_name": "off", "ask_email": "required", "max_wait_minutes": 7,
     }  # fmt: skip
     widget = admin_api.post("/chatgate/api/widgets/", body, format="json")
     assert widget.status_code == 201, widget.json()
@@ -210,6 +211,8 @@ def test_department_agent_widget_bodies(admin_api):
         ({"force_until": "2026-12-01T00:00:00Z"}, "force_until"),
         ({"departments": ["nope"]}, "departments"),
         ({"mode": "video"}, "mode"),
+        ({"ask_email": "maybe"}, "ask_email"),
+        ({"max_wait_minutes": 0}, "max_wait_minutes"),
     ],
 )
 def test_widget_validation_names_the_field(admin_api, change, field):

@@ -274,3 +274,27 @@ def test_an_override_until_the_end_of_the_calendar_means_for_good(force):
     result = state(widget(force=force, force_until=forever))
     assert result.reason == f"forced_{force}"
     assert (result.opens_at, result.valid_until) == (None, None)
+
+
+WAITING_CASES = [
+    ("room left beside the waiting chats", [agent(active=1)], {"sales": 1}, ("online", "open")),
+    ("waiting chats fill the last places", [agent(active=1)], {"sales": 2}, ("offline", "at_capacity")),
+    ("waiting and free places of two agents", [agent(active=2), agent(id=2, max_chats=1)], {"sales": 2}, ("offline", "at_capacity")),
+    ("another department's queue takes nothing", [agent()], {"support": 5}, ("online", "open")),
+    ("an agent over its maximum frees nothing", [agent(active=5), agent(id=2)], {"sales": 3}, ("offline", "at_capacity")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("label", "agents", "waiting", "expected"), WAITING_CASES, ids=[c[0] for c in WAITING_CASES]
+)
+def test_waiting_conversations_use_the_free_places(label, agents, waiting, expected):
+    result = resolve(widget(), tuple(agents), AT, presence_timeout=TIMEOUT, waiting=waiting)
+    assert (result.department("sales").status, result.department("sales").reason) == expected
+
+
+def test_waiting_conversations_without_department_fill_a_widget_without_departments():
+    config, agents = widget(departments=()), (agent(departments=(), max_chats=2),)
+    assert resolve(config, agents, AT, waiting={"": 1}).status == "online"
+    full = resolve(config, agents, AT, waiting={"": 2})
+    assert (full.status, full.reason) == ("offline", "at_capacity")

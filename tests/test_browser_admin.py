@@ -65,6 +65,30 @@ def test_status_board(staff_page: Page, live_server):
     save(staff_page, "admin-status-board")
 
 
+def test_a_conversation_reads_as_a_transcript(staff_page: Page, live_server, frozen):
+    from chatgate import conversations, presence
+    from chatgate.models import Agent
+
+    frozen(MONDAY_21_DEC)
+    ana = Agent.objects.get(display_name="Ana")
+    presence.set_status(ana, "online", at=MONDAY_21_DEC)
+    visitor = conversations.Visitor(name="Zoé", email="zoe@example.com", language="fr")
+    started = conversations.start(
+        "default", message="Bonjour,\nmy order <1234> is late.", visitor=visitor
+    )
+    chat = started.conversation
+    conversations.accept(ana, chat.pk)
+    conversations.reply(ana, chat.pk, "Let me check that for you.")
+    staff_page.goto(f"{live_server.url}/admin/chatgate/conversation/{chat.pk}/change/")
+    rows = staff_page.locator(".chatgate-transcript tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0).locator("td").last).to_have_text("Bonjour,\nmy order <1234> is late.")
+    expect(rows.nth(0).locator("td").last).to_have_css("white-space", "pre-wrap")
+    expect(rows.nth(1)).to_contain_text("Ana joined the chat.")
+    expect(rows.nth(2).locator("th")).to_have_text("Ana")
+    save(staff_page.locator("#content"), "admin-conversation")
+
+
 def test_admin_pages_under_a_strict_content_security_policy(
     staff_page: Page, live_server, settings
 ):

@@ -22,8 +22,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
-from chatgate import presence
-from chatgate.models import Form, ScheduleException, Ticket
+from chatgate import conversations, presence
+from chatgate.models import Conversation, Form, ScheduleException, Ticket
 from tests.factories import (
     AgentFactory,
     DepartmentFactory,
@@ -38,6 +38,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)  # Monday 19:00 in Paris: the offline form
 ROLES = ["anonymous", "user", "agent", "staff", "staff_perm", "superuser"]
 LOGIN = "login"
+CHAT_TOKEN = "a-visitors-chat-token-0123456789abcdefghijk"
 STATUS_BOARD_FIX = pytest.mark.xfail(
     strict=True, reason="status board permission: fixed on branch i6-abuse"
 )
@@ -100,6 +101,15 @@ API = [
     ("widget put", "PUT", "/chatgate/api/widgets/shop/", {"slug": "shop", "name": "Shop"}, ["change_widget"], staff_api(200)),
     ("widget patch", "PATCH", "/chatgate/api/widgets/shop/", {"force": "closed"}, ["change_widget"], staff_api(200)),
     ("widget delete", "DELETE", "/chatgate/api/widgets/shop/", None, ["delete_widget"], staff_api(204)),
+    ("chat start", "POST", "/chatgate/api/widgets/shop/conversations/", {"message": "Hello"}, [], public(409)),  # closed now
+    ("chat read", "GET", "/chatgate/api/conversations/{chat_token}/messages/", None, [], public(200)),
+    ("chat send", "POST", "/chatgate/api/conversations/{chat_token}/messages/", {"text": "Hi"}, [], public(201)),
+    ("chat close", "POST", "/chatgate/api/conversations/{chat_token}/close/", None, [], public(200)),
+    ("agent queue", "GET", "/chatgate/api/agent/conversations/", None, [], agents_only(200)),
+    ("agent accept", "POST", "/chatgate/api/agent/conversations/{chat}/accept/", None, [], agents_only(409)),  # not online
+    ("agent read", "GET", "/chatgate/api/agent/conversations/{chat}/messages/", None, [], agents_only(200)),
+    ("agent reply", "POST", "/chatgate/api/agent/conversations/{chat}/messages/", {"text": "Hi"}, [], agents_only(409)),  # not accepted
+    ("agent close", "POST", "/chatgate/api/agent/conversations/{chat}/close/", None, [], agents_only(200)),
 ]  # fmt: skip
 
 MODELS = {  # model -> the object its change and delete pages show
@@ -109,6 +119,7 @@ MODELS = {  # model -> the object its change and delete pages show
     "form": "form",
     "widget": "shop",
     "ticket": "ticket",
+    "conversation": "chat",
 }
 ADMIN = [
     ("chatgate app", "GET", "/admin/chatgate/", None, ["view_schedule"], (LOGIN, LOGIN, 404, 404, 200, 200)),
@@ -120,7 +131,7 @@ ADMIN = [
         for model, obj in MODELS.items()
         for row in [
             (f"{model} list", "GET", f"/admin/chatgate/{model}/", None, [f"view_{model}"], admin_page()),
-            (f"{model} add", "GET", f"/admin/chatgate/{model}/add/", None, [f"add_{model}"], admin_page(403 if model == "ticket" else 200)),
+            (f"{model} add", "GET", f"/admin/chatgate/{model}/add/", None, [f"add_{model}"], admin_page(403 if model in ("ticket", "conversation") else 200)),
             (f"{model} change", "GET", f"/admin/chatgate/{model}/{{{obj}_pk}}/change/", None, [f"change_{model}"], admin_page()),
             (f"{model} delete", "GET", f"/admin/chatgate/{model}/{{{obj}_pk}}/delete/", None, [f"delete_{model}"], admin_page()),
         ]
@@ -156,12 +167,16 @@ def site(frozen, settings):
     other = AgentFactory(departments=[sales])
     presence.set_status(other, "online", at=NOW)
     ticket = Ticket.objects.create(widget=shop, form=form, form_kind="offline", fields=[])
+    chat = Conversation.objects.create(  # no department: every agent's queue shows it
+        widget=shop, token_hash=conversations.hash_token(CHAT_TOKEN), waiting_since=NOW
+    )
     names = {"schedule": schedule, "spare": spare, "sales": sales, "form": form, "shop": shop}
-    names.update(other_agent=other, ticket=ticket)
+    names.update(other_agent=other, ticket=ticket, chat=chat)
     ids = {key: obj.pk for key, obj in names.items()}
     return {**ids, **{f"{key}_pk": pk for key, pk in ids.items()}} | {
         "other_user": other.user.pk,
         "free_user": UserFactory().pk,
+        "chat_token": CHAT_TOKEN,
     }
 
 

@@ -30,6 +30,13 @@ def test_every_endpoint_is_described(schema):
     assert set(schema["paths"]) == {
         "/api/widgets/{slug}/state/",
         "/api/widgets/{slug}/tickets/",
+        "/api/widgets/{slug}/conversations/",
+        "/api/conversations/{token}/messages/",
+        "/api/conversations/{token}/close/",
+        "/api/agent/conversations/",
+        "/api/agent/conversations/{id}/accept/",
+        "/api/agent/conversations/{id}/messages/",
+        "/api/agent/conversations/{id}/close/",
         "/api/agent/status/",
         "/api/agent/heartbeat/",
         "/api/schedules/",
@@ -70,6 +77,34 @@ def test_request_and_response_bodies_are_described(schema):
         "weekly",
         "exceptions",
     }
+
+
+def test_chat_bodies_and_refusals_are_described(schema):
+    paths = schema["paths"]
+    started = paths["/api/widgets/{slug}/conversations/"]["post"]
+    assert _ref(started["requestBody"]["content"]) == "Start"
+    assert _ref(started["responses"]["201"]["content"]) == "Started"
+    assert _ref(started["responses"]["409"]["content"]) == "Unavailable"
+    assert {"400", "404", "429", "503"} <= set(started["responses"])
+    visitor = paths["/api/conversations/{token}/messages/"]
+    assert _ref(visitor["get"]["responses"]["200"]["content"]) == "Poll"
+    assert {"400", "404"} <= set(visitor["get"]["responses"])
+    token = next(p for p in visitor["get"]["parameters"] if p["name"] == "token")
+    assert token["schema"]["pattern"] == "^[-A-Za-z0-9_]{20,100}$"
+    assert {"201", "400", "404", "409", "429"} <= set(visitor["post"]["responses"])
+    accept = paths["/api/agent/conversations/{id}/accept/"]["post"]
+    assert _ref(accept["responses"]["409"]["content"]) == "Refused"
+    assert {"403", "404"} <= set(accept["responses"])
+    components = schema["components"]["schemas"]
+    assert set(components["Poll"]["properties"]) == {"status", "messages", "poll_after", "form"}
+    assert set(components["Message"]["properties"]) == {
+        "id",
+        "author",
+        "name",
+        "text",
+        "created_at",
+    }
+    assert "conversation" in components["TicketSubmission"]["properties"]
 
 
 def test_schema_needs_no_login():
@@ -152,6 +187,7 @@ def test_times_of_day_are_declared_as_they_are_written(schema):
 ENUMS = {
     "AgentStatusEnum", "StateStatusEnum", "ReasonEnum", "ShowEnum", "FormKindEnum",
     "WidgetModeEnum", "WhenOfflineEnum", "ForceEnum", "BlankEnum", "NullEnum",
+    "AskEnum", "ConversationStatusEnum", "AuthorEnum", "RefusedCodeEnum", "UnavailableCodeEnum",
 }  # fmt: skip
 
 

@@ -117,11 +117,37 @@ def test_capacity_counts_active_conversations():
     agent = Agent.objects.get()
     agent.max_chats = 1
     agent.save()
-    Conversation.objects.create(widget=widget, agent=agent)
+    Conversation.objects.create(widget=widget, agent=agent, status="active", token_hash="a")
     state = services.widget_state("shop", at=MONDAY_11_PARIS)
     assert (state.status, state.reason) == ("offline", "at_capacity")
-    Conversation.objects.update(status=Conversation.Status.ENDED)
+    Conversation.objects.update(status=Conversation.Status.CLOSED)
     assert services.widget_state("shop", at=MONDAY_11_PARIS).status == "online"
+
+
+def test_capacity_counts_waiting_conversations_of_the_department_in_one_query():
+    widget = build(1)
+    team = widget.departments.get()
+    Agent.objects.update(max_chats=2)
+    store.bump_version()
+    Conversation.objects.create(widget=widget, department=team, token_hash="a")
+    services.widget_state("shop", at=MONDAY_11_PARIS)  # snapshots cached
+    with CaptureQueriesContext(connection) as queries:
+        state = services.widget_state("shop", at=MONDAY_11_PARIS)
+    assert (state.status, len(queries)) == ("online", 1)
+    Conversation.objects.create(widget=widget, department=team, token_hash="b")
+    state = services.widget_state("shop", at=MONDAY_11_PARIS)
+    assert (state.status, state.reason) == ("offline", "at_capacity")
+    Conversation.objects.create(widget=widget, department=None, token_hash="c", status="closed")
+    assert services.widget_state("shop", at=MONDAY_11_PARIS).reason == "at_capacity"
+
+
+def test_a_fresh_state_reads_the_database_not_the_snapshots():
+    build(1)
+    services.widget_state("shop", at=MONDAY_11_PARIS)  # snapshots cached
+    Widget.objects.update(force="closed")  # no signal: the cached snapshot is stale
+    assert services.widget_state("shop", at=MONDAY_11_PARIS).reason == "open"
+    fresh = services.widget_state("shop", at=MONDAY_11_PARIS, fresh=True)
+    assert fresh.reason == "forced_closed"
 
 
 def test_disabled_form_hides_the_widget():

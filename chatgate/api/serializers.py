@@ -87,6 +87,12 @@ class TicketSubmissionSerializer(serializers.Serializer):
     language = serializers.CharField(required=False, allow_blank=True, max_length=35)
     timezone = serializers.CharField(required=False, allow_blank=True, max_length=63)
     website = serializers.CharField(required=False, allow_blank=True, help_text="Leave empty.")
+    conversation = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="The token of the chat that offered this form: the ticket carries its transcript.",
+    )
 
     def validate_website(self, value: str) -> str:
         if value:
@@ -130,6 +136,7 @@ class TicketRefusedSerializer(serializers.Serializer):
 
     form = serializers.ListField(child=serializers.CharField(), required=False)
     department = serializers.ListField(child=serializers.CharField(), required=False)
+    conversation = serializers.ListField(child=serializers.CharField(), required=False)
     fields = FieldMessagesField(required=False)
     state = WidgetStateSerializer(required=False)
     detail = serializers.CharField(required=False)

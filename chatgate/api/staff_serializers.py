@@ -240,6 +240,9 @@ class WidgetSerializer(serializers.ModelSerializer):
             "greeting",
             "closing_soon_text",
             "away_reply",
+            "ask_name",
+            "ask_email",
+            "max_wait_minutes",
         ]
 
     def validate(self, attrs: dict) -> dict:

@@ -33,6 +33,7 @@ from .. import __version__, clock, presence, services, store, tickets
 from ..conf import app_settings
 from ..models import Agent, Department, Schedule, Widget
 from ..validators import text_error
+from . import conversation_serializers as chat
 from .parsers import JSONParser
 from .schema import SpectacularSchema, extend_schema
 from .serializers import (
@@ -369,6 +370,11 @@ class SchemaView(SpectacularAPIView):
                 "WidgetModeEnum": "chatgate.models.Widget.Mode",
                 "WhenOfflineEnum": "chatgate.models.Widget.WhenOffline",
                 "ForceEnum": "chatgate.models.Widget.Force",
+                "AskEnum": "chatgate.models.Widget.Ask",
+                "ConversationStatusEnum": chat.STATUSES,
+                "AuthorEnum": chat.AUTHORS,
+                "RefusedCodeEnum": chat.REFUSALS,
+                "UnavailableCodeEnum": chat.UNAVAILABLE,
             },
             "POSTPROCESSING_HOOKS": [
                 "drf_spectacular.hooks.postprocess_schema_enums",

@@ -39,6 +39,10 @@ class AgentSnapshot:
     def at_capacity(self) -> bool:
         return self.active_chats >= self.max_chats
 
+    @property
+    def free_slots(self) -> int:
+        return max(0, self.max_chats - self.active_chats)
+
 
 @dataclass(frozen=True)
 class Availability:
@@ -55,11 +59,18 @@ class Availability:
         *,
         timeout: timedelta,
         away_accepts_chats: bool,
+        waiting: int = 0,
     ) -> Availability:
-        """Online if someone online has room; away if only away agents (that accept) have room."""
+        """Online if someone online has room; away if only away agents (that accept) have room.
+
+        ``waiting`` conversations of the group already claim free places: the
+        group is at capacity when they fill every counted agent's ``max_chats``.
+        """
         counted = {ONLINE} | ({AWAY} if away_accepts_chats else set())
         present = [a for a in agents if a.effective_status(at, timeout=timeout) in counted]
         free = [a for a in present if not a.at_capacity]
+        if sum(a.free_slots for a in free) <= waiting:
+            free = []
         statuses = {a.effective_status(at, timeout=timeout) for a in free}
         if ONLINE in statuses:
             return cls(ONLINE, "open")

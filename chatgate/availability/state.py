@@ -121,6 +121,7 @@ class _Context:
     agents: tuple[AgentSnapshot, ...]
     at: datetime
     timeout: timedelta
+    waiting: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def force(self) -> str | None:
@@ -139,9 +140,15 @@ def resolve(
     at: datetime,
     *,
     presence_timeout: timedelta = timedelta(seconds=60),
+    waiting: Mapping[str, int] | None = None,
 ) -> WidgetState:
-    """The widget state at the aware instant ``at``."""
-    ctx = _Context(config, tuple(agents), _aware(at), presence_timeout)
+    """The widget state at the aware instant ``at``.
+
+    ``waiting`` counts the conversations waiting for an agent, per department
+    slug (``""`` for those without a department): they use free places, so a
+    department whose waiting chats fill its agents' room is ``at_capacity``.
+    """
+    ctx = _Context(config, tuple(agents), _aware(at), presence_timeout, dict(waiting or {}))
     if not config.active:
         return _state(ctx, OFFLINE, "disabled", (), opens_at=None, closes_at=None)
     if config.departments:
@@ -192,7 +199,11 @@ def _group(
     else:
         closes_at = hours.next_close(at)
     available = Availability.of(
-        agents, at, timeout=ctx.timeout, away_accepts_chats=ctx.config.away_accepts_chats
+        agents,
+        at,
+        timeout=ctx.timeout,
+        away_accepts_chats=ctx.config.away_accepts_chats,
+        waiting=ctx.waiting.get(slug, 0),
     )
     if available.status == OFFLINE:
         return DepartmentState(slug, name, OFFLINE, available.reason)

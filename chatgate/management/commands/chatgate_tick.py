@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from chatgate import conversations
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the chats' time-driven events that are due: a chat whose agent left goes back to "
+        "the queue, a chat that waited too long offers the offline form. Run it every minute "
+        "(cron); each event happens once, whether a poll or this command gets there first."
+    )
+
+    def handle(self, *args, **options) -> None:
+        done = conversations.tick()
+        requeued, offered = done["requeued"], done["offered"]
+        self.stdout.write(
+            f"{requeued} conversation{'' if requeued == 1 else 's'} back in the queue "
+            f"(its agent left), {offered} offered the offline form (waited too long)."
+        )
