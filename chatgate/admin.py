@@ -7,6 +7,7 @@ from datetime import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -179,7 +180,11 @@ class WidgetAdmin(ModelAdmin):
         return [path("status/", board, name="chatgate_status_board"), *super().get_urls()]
 
     def status_board(self, request):
-        """Every widget and department with its status, reason and next change."""
+        """Every widget and department with its status, reason and next change.
+
+        Like the admin's own views: staff without ``chatgate.view_widget`` get 403."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
             "title": _("Chat status board"),

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 import holidays
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from chatgate.models import (
@@ -145,6 +146,18 @@ def test_status_board_lists_widgets_and_departments(staff, frozen):
         reverse("admin:chatgate_status_board")
         in staff.get(reverse("admin:chatgate_widget_changelist")).content.decode()
     )
+
+
+@pytest.mark.parametrize(("codename", "expected"), [(None, 403), ("view_widget", 200)])
+def test_status_board_needs_the_widget_view_permission(client, codename, expected):
+    user = UserFactory(is_staff=True)  # staff, not superuser: only the permissions given
+    if codename:
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+    client.force_login(user)
+    WidgetFactory(name="Secret shop")
+    response = client.get(reverse("admin:chatgate_status_board"))
+    assert response.status_code == expected
+    assert ("Secret shop" in response.content.decode()) is (expected == 200)
 
 
 def import_holidays(staff, schedule, *, follow: bool = False, **fields):

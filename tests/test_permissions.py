@@ -39,9 +39,6 @@ NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)  # Monday 19:00 in Paris: the of
 ROLES = ["anonymous", "user", "agent", "staff", "staff_perm", "superuser"]
 LOGIN = "login"
 CHAT_TOKEN = "a-visitors-chat-token-0123456789abcdefghijk"
-STATUS_BOARD_FIX = pytest.mark.xfail(
-    strict=True, reason="status board permission: fixed on branch i6-abuse"
-)
 
 SCHEDULE = {
     "name": "New",
@@ -143,14 +140,7 @@ def cells(rows: list) -> list:
     params = []
     for name, method, url, body, perms, expected in rows:
         for role, status in zip(ROLES, expected, strict=True):
-            marks = (
-                [STATUS_BOARD_FIX] if name == "status board" and role in ("agent", "staff") else []
-            )
-            params.append(
-                pytest.param(
-                    method, url, body, perms, role, status, id=f"{name}-{role}", marks=marks
-                )
-            )
+            params.append(pytest.param(method, url, body, perms, role, status, id=f"{name}-{role}"))
     return params
 
 
