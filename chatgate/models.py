@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import time
 
@@ -24,6 +25,17 @@ WEEKDAY_CHOICES = [
     (5, _("Saturday")),
     (6, _("Sunday")),
 ]
+
+
+#: What ``str.splitlines`` splits on: any of these starts a new line somewhere.
+LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+LINE_BREAK_MESSAGE = _("Line breaks are not allowed in this field.")
+
+
+def single_line(value: str) -> None:
+    """Validator of texts that end up in email headers (widget and department names)."""
+    if LINE_BREAK.search(value or ""):
+        raise ValidationError(LINE_BREAK_MESSAGE, code="line_break")
 
 
 def parse_ranges(value) -> list[Range]:
@@ -165,7 +177,7 @@ class ScheduleException(models.Model):
 
 class Department(models.Model):
     slug = models.SlugField(_("slug"), unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[single_line])
     schedule = models.ForeignKey(
         Schedule,
         on_delete=models.PROTECT,
@@ -332,7 +344,7 @@ class Widget(models.Model):
         REQUIRED = "required", _("Required")
 
     slug = models.SlugField(_("slug"), unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[single_line])
     active = models.BooleanField(_("active"), default=True)
     mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.CHAT)
     schedule = models.ForeignKey(

@@ -160,6 +160,30 @@ def test_status_board_needs_the_widget_view_permission(client, codename, expecte
     assert ("Secret shop" in response.content.decode()) is (expected == 200)
 
 
+@pytest.mark.parametrize(
+    ("model", "data"),
+    [
+        ("department", {"slug": "sales", "name": "Sales\nBcc: a@example.com", "position": "0"}),
+        (
+            "widget",
+            {
+                "slug": "shop",
+                "name": "Shop\r\nBcc: a@example.com",
+                "mode": "chat",
+                "when_offline": "offline_form",
+                "closing_soon_minutes": "15",
+            },
+        ),
+    ],
+)
+def test_names_that_reach_email_headers_refuse_line_breaks_in_the_admin(staff, model, data):
+    response = staff.post(reverse(f"admin:chatgate_{model}_add"), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["name"] == [
+        "Line breaks are not allowed in this field."
+    ]
+
+
 def import_holidays(staff, schedule, *, follow: bool = False, **fields):
     """Run the schedules' holiday import action; without fields it only asks for them."""
     data = {"action": "import_holidays", "_selected_action": [schedule.pk]}

@@ -362,3 +362,16 @@ def test_periods_at_the_ends_of_the_calendar_are_400(admin_api, start, end, key)
     )
     assert response.status_code == 400
     assert "must be between 0001-01-03 and 9998-01-01" in response.json()[key][0]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/chatgate/api/departments/", {"slug": "sales", "name": "Sales\nBcc: a@example.com"}),
+        ("/chatgate/api/widgets/", {"slug": "shop", "name": "Shop\rBcc: a@example.com"}),
+    ],
+)
+def test_names_that_reach_email_headers_refuse_line_breaks(admin_api, path, body):
+    response = admin_api.post(path, body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"name": ["Line breaks are not allowed in this field."]}
