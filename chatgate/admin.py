@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import clock, conversations, presence, services
+from .availability import HOST_ZONES
 from .forms import FormFieldFormSet, HolidayImportForm, ScheduleExceptionForm, WeeklyRangeFormSet
 from .models import (
     Agent,
@@ -70,17 +71,34 @@ class ScheduleAdmin(ModelAdmin):
     class Media:
         css = {"all": ["chatgate/admin.css"]}  # the week picture; no inline styles (CSP)
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "timezone":  # the host's own zones are refused: do not offer them
+            field.choices = [c for c in field.choices if str(c[0]) not in HOST_ZONES]
+        return field
+
     @admin.display(description=_("open now"), boolean=True)
-    def open_now(self, schedule: Schedule) -> bool:
-        return services.schedule_is_open(schedule, at=clock.now())
+    def open_now(self, schedule: Schedule) -> bool | None:
+        try:
+            return services.schedule_is_open(schedule, at=clock.now())
+        except ValueError:  # saved before a rule existed; its page says what to fix
+            return None
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("weekly_ranges", "exceptions")
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         if obj is not None and obj.pk:
-            context["week_preview"] = services.week_preview(obj, at=clock.now())
-            context["hour_marks"] = [0, 6, 12, 18, 24]
+            try:
+                context["week_preview"] = services.week_preview(obj, at=clock.now())
+                context["hour_marks"] = [0, 6, 12, 18, 24]
+            except ValueError as error:  # saved before a rule existed: say what to fix
+                self.message_user(
+                    request,
+                    _("This schedule cannot be used until it is fixed: %(error)s.")
+                    % {"error": error},
+                    messages.ERROR,
+                )
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     @admin.action(description=_("Import public holidays as closed days"), permissions=["change"])

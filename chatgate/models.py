@@ -14,7 +14,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneField
 
-from .availability import OpeningHours, Range, find_overlap
+from .availability import (
+    HOST_ZONES,
+    MAX_EXCEPTIONS,
+    MAX_RANGES_PER_DAY,
+    OpeningHours,
+    Range,
+    find_overlap,
+    known_zones,
+)
 
 WEEKDAY_CHOICES = [
     (0, _("Monday")),
@@ -56,8 +64,39 @@ def parse_ranges(value) -> list[Range]:
     return ranges
 
 
+def known_zone(value) -> None:
+    """Validator: an IANA name of the time zone database, the same on every host."""
+    key = getattr(value, "key", None) or str(value)
+    if key in HOST_ZONES:
+        raise ValidationError(
+            _("The time zone “%(zone)s” depends on the server; choose one such as Europe/Paris."),
+            params={"zone": key},
+            code="host_zone",
+        )
+    if key not in known_zones():
+        raise ValidationError(
+            _("Unknown time zone “%(zone)s”."), params={"zone": key}, code="unknown_zone"
+        )
+
+
+def exceptions_error(count: int) -> ValidationError | None:
+    """The translated error when a schedule would hold too many exceptions, else None."""
+    if count <= MAX_EXCEPTIONS:
+        return None
+    return ValidationError(
+        _("This schedule would have %(count)d exceptions; at most %(max)d are allowed."),
+        params={"count": count, "max": MAX_EXCEPTIONS},
+    )
+
+
 def day_error(ranges: list[Range], label) -> ValidationError | None:
-    """The staff-readable, translated error when ranges of one day overlap, else None."""
+    """The staff-readable, translated error when a day has too many ranges or two of them
+    overlap, else None."""
+    if len(ranges) > MAX_RANGES_PER_DAY:
+        return ValidationError(
+            _("%(day)s has %(count)d ranges; at most %(max)d per day."),
+            params={"day": label, "count": len(ranges), "max": MAX_RANGES_PER_DAY},
+        )
     overlap = find_overlap(ranges)
     if overlap is None:
         return None
@@ -69,7 +108,8 @@ def day_error(ranges: list[Range], label) -> ValidationError | None:
 
 
 def weekly_errors(rows: Iterable[tuple[int, Range]]) -> list[ValidationError]:
-    """One translated error per weekday whose ranges overlap; rows are ``(weekday, range)``."""
+    """One translated error per weekday with too many or overlapping ranges; rows are
+    ``(weekday, range)``."""
     by_day: dict[int, list[Range]] = {}
     for weekday, rng in rows:
         by_day.setdefault(weekday, []).append(rng)
@@ -83,6 +123,7 @@ class Schedule(models.Model):
     timezone = TimeZoneField(
         _("time zone"),
         default="UTC",
+        validators=[known_zone],
         help_text=_("The IANA time zone the hours are read in, e.g. Europe/Paris."),
     )
 
@@ -173,6 +214,10 @@ class ScheduleException(models.Model):
         error = day_error(parse_ranges(self.ranges), self.date)
         if error:
             raise ValidationError({"ranges": error})
+        if self._state.adding and self.schedule_id:
+            error = exceptions_error(self.schedule.exceptions.count() + 1)
+            if error:
+                raise ValidationError(error)
 
 
 class Department(models.Model):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import holidays
 import pytest
@@ -101,6 +101,36 @@ def test_unknown_time_zone_is_refused(staff):
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["timezone"]
+    assert not Schedule.objects.exists()
+
+
+@pytest.mark.parametrize("zone", ["localtime", "posixrules", "Factory", "posix/Europe/Paris"])
+def test_time_zones_that_depend_on_the_host_are_refused(staff, zone):
+    response = staff.post(
+        reverse("admin:chatgate_schedule_add"), schedule_post([], [], timezone=zone)
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["timezone"]
+    assert not Schedule.objects.exists()
+
+
+def test_the_time_zone_list_offers_no_zone_of_the_host(staff):
+    page = staff.get(reverse("admin:chatgate_schedule_add")).content.decode()
+    assert 'value="Europe/Paris"' in page
+    assert 'value="localtime"' not in page and 'value="Factory"' not in page
+
+
+def test_more_than_twelve_ranges_a_day_are_refused(staff):
+    weekly = [{"weekday": "1", "opens": f"{h:02d}:00", "closes": f"{h:02d}:30"} for h in range(13)]
+    day = ", ".join(f"{h:02d}:00-{h:02d}:30" for h in range(13))
+    response = staff.post(
+        reverse("admin:chatgate_schedule_add"),
+        schedule_post(weekly, [{"date": "2026-12-24", "label": "Eve", "hours": day}]),
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Tuesday has 13 ranges; at most 12 per day." in page
+    assert "2026-12-24 has 13 ranges; at most 12 per day." in page
     assert not Schedule.objects.exists()
 
 
@@ -433,3 +463,40 @@ def test_chatgates_admin_pages_have_no_inline_style(staff, frozen):
             re.findall(r".{60}style.{60}", page),
         )
         assert '/static/chatgate/admin.css"' in page, url
+
+
+def test_schedules_saved_with_a_zone_now_refused_get_a_known_one():
+    """The migration that came with the rule: old rows must not make every state fail."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("chatgate.migrations.0005_known_time_zones")
+    names = ["localtime", "posixrules", "Factory", "posix/America/New_York", "Asia/Tokyo"]
+    for name in names:
+        Schedule.objects.create(name=name, timezone=name)
+    migration.known_zones_only(apps, None)
+    zones = {s.name: str(s.timezone) for s in Schedule.objects.all()}
+    assert zones == {
+        "localtime": "Europe/Paris",  # the site's TIME_ZONE
+        "posixrules": "Europe/Paris",
+        "Factory": "UTC",
+        "posix/America/New_York": "America/New_York",
+        "Asia/Tokyo": "Asia/Tokyo",
+    }
+    for schedule in Schedule.objects.prefetch_related("weekly_ranges", "exceptions"):
+        schedule.to_hours()  # the engine accepts every one
+
+
+def test_a_schedule_saved_before_the_bounds_can_still_be_opened_and_fixed(staff, frozen):
+    frozen(MONDAY)
+    schedule = ScheduleFactory()
+    WeeklyRange.objects.bulk_create(  # 13 ranges on Monday, written before the bound existed
+        WeeklyRange(schedule=schedule, weekday=0, opens=time(h), closes=time(h, 30))
+        for h in range(13)
+    )
+    listed = staff.get(reverse("admin:chatgate_schedule_changelist"))
+    assert listed.status_code == 200
+    page = staff.get(reverse("admin:chatgate_schedule_change", args=[schedule.pk]))
+    assert page.status_code == 200
+    assert "Monday has 13 ranges; at most 12 per day" in page.content.decode()
