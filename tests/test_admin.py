@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from html.parser import HTMLParser
 
 import holidays
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from chatgate import services
 from chatgate.models import (
     Agent,
     Conversation,
@@ -132,6 +134,27 @@ def test_more_than_twelve_ranges_a_day_are_refused(staff):
     assert "Tuesday has 13 ranges; at most 12 per day." in page
     assert "2026-12-24 has 13 ranges; at most 12 per day." in page
     assert not Schedule.objects.exists()
+
+
+def test_a_schedule_holds_at_most_a_thousand_exceptions(staff):
+    schedule = ScheduleFactory()
+    first = date(2000, 1, 1)
+    ScheduleException.objects.bulk_create(
+        ScheduleException(schedule=schedule, date=first + timedelta(days=n)) for n in range(999)
+    )
+    two_more = [
+        {"date": "2030-01-01", "label": "A", "hours": ""},
+        {"date": "2030-01-02", "label": "B", "hours": ""},
+    ]
+    response = staff.post(
+        reverse("admin:chatgate_schedule_change", args=[schedule.pk]),
+        schedule_post([], two_more, name=schedule.name),
+    )
+    assert response.status_code == 200
+    assert "This schedule would have 1001 exceptions; at most 1000 are allowed." in (
+        response.content.decode()
+    )
+    assert schedule.exceptions.count() == 999
 
 
 @pytest.mark.parametrize(
@@ -304,7 +327,17 @@ def test_ticket_list_filters_and_solved_action(staff):
 
 
 @pytest.mark.parametrize(
-    "model", ["schedule", "department", "agent", "form", "widget", "ticket", "conversation"]
+    "model",
+    [
+        "schedule",
+        "scheduleexception",
+        "department",
+        "agent",
+        "form",
+        "widget",
+        "ticket",
+        "conversation",
+    ],
 )
 def test_every_changelist_renders(staff, model):
     assert staff.get(reverse(f"admin:chatgate_{model}_changelist")).status_code == 200
@@ -486,6 +519,141 @@ def test_schedules_saved_with_a_zone_now_refused_get_a_known_one():
     }
     for schedule in Schedule.objects.prefetch_related("weekly_ranges", "exceptions"):
         schedule.to_hours()  # the engine accepts every one
+
+
+class BrowserForm(HTMLParser):
+    """What a browser sends for the page's form with id ``form_id``: named inputs, checked
+    boxes, selected options and text areas (enough for the admin's change forms)."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id, self.inside, self.data = form_id, False, []
+        self.select, self.textarea = None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+        if not self.inside or "disabled" in attrs:
+            return
+        kind = attrs.get("type", "text")
+        if tag == "input" and attrs.get("name") and kind not in ("submit", "button", "file"):
+            if kind not in ("checkbox", "radio"):
+                self.data.append((attrs["name"], attrs.get("value", "")))
+            elif "checked" in attrs:
+                self.data.append((attrs["name"], attrs.get("value", "on")))
+        elif tag == "select":
+            self.select = [attrs.get("name"), None]
+        elif tag == "option" and self.select and (self.select[1] is None or "selected" in attrs):
+            self.select[1] = (attrs.get("value"), "selected" in attrs)
+        elif tag == "textarea":
+            self.textarea = [attrs.get("name"), ""]
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select" and self.select:
+            if self.select[0] and self.select[1] is not None:
+                self.data.append((self.select[0], self.select[1][0]))
+            self.select = None
+        elif tag == "textarea" and self.textarea:
+            self.data.append(tuple(self.textarea))
+            self.textarea = None
+
+
+def as_sent_by_a_browser(page: str, form_id: str) -> dict[str, list[str]]:
+    parser = BrowserForm(form_id)
+    parser.feed(page)
+    data: dict[str, list[str]] = {}
+    for name, value in parser.data:
+        data.setdefault(name, []).append(value)
+    return data
+
+
+def test_a_schedule_with_twenty_years_of_holidays_opens_and_saves(staff, frozen):
+    frozen(MONDAY)  # 23 November 2026
+    schedule = ScheduleFactory(weekly={d: [("09:00", "17:00")] for d in range(5)})
+    created, _skipped = services.import_holidays(
+        schedule, country="FR", years=list(range(2016, 2036))
+    )
+    assert created > 200
+    url = reverse("admin:chatgate_schedule_change", args=[schedule.pk])
+    page = staff.get(url)
+    assert page.status_code == 200
+    data = as_sent_by_a_browser(page.content.decode(), "schedule_form")
+    data["name"] = ["Renamed"]
+    saved = staff.post(url, {**data, "_save": "Save"})
+    assert saved.status_code == 302  # not 400: under DATA_UPLOAD_MAX_NUMBER_FIELDS
+    schedule.refresh_from_db()
+    assert schedule.name == "Renamed"
+    assert schedule.exceptions.count() == created  # the rows not shown are kept as they are
+
+
+def test_the_schedule_page_shows_upcoming_exceptions_and_links_to_the_others(staff, frozen):
+    frozen(MONDAY)  # 23 November 2026
+    schedule = ScheduleFactory()
+    for day, label, yearly in [
+        (date(2019, 5, 1), "Old May Day", False),
+        (date(2020, 12, 25), "Christmas", True),
+        (date(2026, 11, 20), "Three days ago", False),
+        (date(2026, 12, 24), "Eve", False),
+    ]:
+        ScheduleException.objects.create(schedule=schedule, date=day, label=label, yearly=yearly)
+    page = staff.get(reverse("admin:chatgate_schedule_change", args=[schedule.pk]))
+    rows = [form.instance.label for form in page.context["inline_admin_formsets"][1].formset]
+    assert rows == ["Christmas", "Three days ago", "Eve"]  # yearly ones stay, a week of leeway
+    text = page.content.decode()
+    assert "1 exception (past, or later than the rows below) is not shown below." in text
+    others = f"{reverse('admin:chatgate_scheduleexception_changelist')}?schedule__id__exact={schedule.pk}"
+    assert f'href="{others}"' in text
+    listed = staff.get(others).content.decode()
+    assert "Old May Day" in listed and "Eve" in listed
+
+
+def test_a_new_row_on_the_date_of_an_exception_not_shown_is_refused(staff, frozen):
+    frozen(MONDAY)
+    schedule = ScheduleFactory()
+    ScheduleException.objects.create(schedule=schedule, date=date(2019, 5, 1), label="Old")
+    url = reverse("admin:chatgate_schedule_change", args=[schedule.pk])
+    data = as_sent_by_a_browser(staff.get(url).content.decode(), "schedule_form")
+    data.update(
+        {
+            "exceptions-TOTAL_FORMS": ["1"],
+            "exceptions-0-schedule": [str(schedule.pk)],
+            "exceptions-0-date": ["2019-05-01"],
+            "exceptions-0-label": ["Again"],
+            "exceptions-0-hours": [""],
+        }
+    )
+    response = staff.post(url, data)
+    assert response.status_code == 200  # not an IntegrityError
+    (formset,) = [
+        f.formset
+        for f in response.context["inline_admin_formsets"]
+        if f.formset.prefix == "exceptions"
+    ]
+    assert "already" in str(formset.forms[0].errors)  # Django's words on 6.1, ours on 5.2
+    assert schedule.exceptions.get().label == "Old"
+
+
+def test_the_exceptions_own_add_form_keeps_the_bound_too(staff):
+    schedule = ScheduleFactory()
+    ScheduleException.objects.bulk_create(
+        ScheduleException(schedule=schedule, date=date(2000, 1, 1) + timedelta(days=n))
+        for n in range(1000)
+    )
+    response = staff.post(
+        reverse("admin:chatgate_scheduleexception_add"),
+        {"schedule": schedule.pk, "date": "2030-01-01", "label": "One more", "hours": ""},
+    )
+    assert response.status_code == 200
+    assert "This schedule would have 1001 exceptions; at most 1000 are allowed." in (
+        response.content.decode()
+    )
 
 
 def test_a_schedule_saved_before_the_bounds_can_still_be_opened_and_fixed(staff, frozen):

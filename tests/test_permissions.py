@@ -16,7 +16,7 @@ One cell per (page or endpoint, role), each with the exact status expected:
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -111,6 +111,7 @@ API = [
 
 MODELS = {  # model -> the object its change and delete pages show
     "schedule": "schedule",
+    "scheduleexception": "christmas",
     "department": "sales",
     "agent": "other_agent",
     "form": "form",
@@ -160,8 +161,9 @@ def site(frozen, settings):
     chat = Conversation.objects.create(  # no department: every agent's queue shows it
         widget=shop, token_hash=conversations.hash_token(CHAT_TOKEN), waiting_since=NOW
     )
+    christmas = ScheduleException.objects.create(schedule=spare, date=date(2026, 12, 25))
     names = {"schedule": schedule, "spare": spare, "sales": sales, "form": form, "shop": shop}
-    names.update(other_agent=other, ticket=ticket, chat=chat)
+    names.update(other_agent=other, ticket=ticket, chat=chat, christmas=christmas)
     ids = {key: obj.pk for key, obj in names.items()}
     return {**ids, **{f"{key}_pk": pk for key, pk in ids.items()}} | {
         "other_user": other.user.pk,
