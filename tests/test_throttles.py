@@ -70,6 +70,27 @@ def test_refused_submissions_do_not_use_the_quota(frozen, settings):
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("shop")
+def test_a_submission_the_database_could_not_take_does_not_use_the_quota(
+    frozen, settings, monkeypatch
+):
+    from django.db import OperationalError
+
+    from chatgate import tickets
+
+    def database_down(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    settings.CHATGATE_TICKET_RATE = "1/hour"
+    frozen(MONDAY_19)
+    client = APIClient()
+    with monkeypatch.context() as patch:
+        patch.setattr(tickets, "submit", database_down)
+        assert post(client) == 503
+    assert [post(client), post(client)] == [201, 429]
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("shop")
 def test_a_throttled_visitor_is_told_when_to_come_back(frozen, settings):
     settings.CHATGATE_TICKET_RATE = "1/hour"
     frozen(MONDAY_19 + timedelta(minutes=47, seconds=30))

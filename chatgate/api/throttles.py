@@ -13,7 +13,8 @@ Guarantees:
   and the local-memory cache), so concurrent requests never get past the limit.
 - **Only accepted requests use quota.** A request takes one unit before the
   view runs; a view with ``RefundsQuota`` gives it back when it answers with a
-  status in ``refund_statuses`` (400: the visitor's input was refused).
+  status in ``refund_statuses`` (400: the visitor's input was refused; 503:
+  chatgate could not take it).
 - **A refused request says when to come back**: DRF's 429 carries
   ``Retry-After``, the seconds until the window ends.
 - **An unreachable cache lets visitors through** (``chatgate.store``): a lost
@@ -136,7 +137,7 @@ def _decrement(key: str) -> None:
 class RefundsQuota:
     """View mixin: responses with a status in ``refund_statuses`` do not use the visitor's quota."""
 
-    refund_statuses = frozenset({400})
+    refund_statuses = frozenset({400, 503})
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

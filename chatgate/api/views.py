@@ -131,7 +131,7 @@ def _etags(header: str) -> set[str]:
 class TicketCreateView(RefundsQuota, DatabaseFaultMixin, APIView):
     """A visitor sends the offline or contact form the widget offers now; it becomes a ticket.
     JSON only: a plain HTML form on another site cannot post one (415). Only accepted
-    submissions use the visitor's quota: a 400 gives its unit back."""
+    submissions use the visitor's quota: a 400 or a 503 gives its unit back."""
 
     schema = SpectacularSchema()
     authentication_classes: list = []
