@@ -91,6 +91,19 @@ def test_a_submission_the_database_could_not_take_does_not_use_the_quota(
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("shop")
+def test_chat_starts_share_the_quota_and_a_refused_start_does_not_use_it(frozen, settings):
+    settings.CHATGATE_TICKET_RATE = "1/hour"
+    frozen(MONDAY_19)  # closed: a chat start is refused (409), the offline form is offered
+    client = APIClient()
+    start = "/chatgate/api/widgets/shop/conversations/"
+    refused = [client.post(start, {"message": "Hello?"}, format="json") for _ in range(2)]
+    assert [r.status_code for r in refused] == [409, 409]  # not 429: no quota used
+    assert [post(client), post(client)] == [201, 429]  # the ticket and the start share it
+    assert client.post(start, {"message": "Hello?"}, format="json").status_code == 429
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("shop")
 def test_a_throttled_visitor_is_told_when_to_come_back(frozen, settings):
     settings.CHATGATE_TICKET_RATE = "1/hour"
     frozen(MONDAY_19 + timedelta(minutes=47, seconds=30))
