@@ -58,6 +58,48 @@ def engine_figures() -> list[str]:
     ]
 
 
+def worst_day():
+    """12 ranges, the most a day may hold: a 24-hour range from 12:00 and 11 ranges inside the
+    previous day's, so that nothing changes for 400 days and a search must look at them all."""
+    from chatgate.availability import Range
+
+    return [Range(clock_time(12), clock_time(12))] + [
+        Range(clock_time(h), clock_time(h, 30)) for h in range(11)
+    ]
+
+
+def worst_hours_kwargs(first: datetime) -> dict:
+    """The largest schedule the engine accepts: 12 ranges every day, 1,000 exceptions of 12."""
+    day = worst_day()
+    start = first.date()
+    return {
+        "weekly": dict.fromkeys(range(7), day),
+        "exceptions": {start + timedelta(days=n): day for n in range(1000)},
+    }
+
+
+def worst_figures() -> list[str]:
+    """What the worst allowed schedule costs (bounds in docs/decisions.md)."""
+    from chatgate.availability import OpeningHours
+
+    at = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    worst = OpeningHours("Europe/Paris", **worst_hours_kwargs(at))
+
+    def one_state() -> None:  # what resolve() asks of a schedule for one state
+        worst.is_open(at)
+        worst.next_close(at)
+        worst.next_change(at)
+
+    return [
+        timed(
+            "engine: build the worst allowed schedule",
+            lambda: OpeningHours("Europe/Paris", **worst_hours_kwargs(at)),
+            repeat=5,
+        ),
+        timed("engine: one state's searches, worst allowed schedule", one_state, repeat=20),
+    ]
+
+
 def service_figures() -> list[str]:
     import django
 
@@ -76,6 +118,7 @@ def service_figures() -> list[str]:
     with CaptureQueriesContext(connection) as cold:
         services.load_widget_config("default")
     client = Client()
+    worst_widget(at)
     lines = [
         f"{'services: queries to build a snapshot (cold)':<58} {len(cold)}",
         timed(
@@ -89,6 +132,11 @@ def service_figures() -> list[str]:
             repeat=100,
         ),
         timed(
+            "services: widget_state, worst allowed schedule, cached",
+            lambda: services.widget_state("worst", at=at),
+            repeat=50,
+        ),
+        timed(
             "HTTP: GET state through Django's test client",
             lambda: client.get("/chatgate/api/widgets/default/state/"),
             repeat=300,
@@ -97,12 +145,36 @@ def service_figures() -> list[str]:
     return lines
 
 
+def worst_widget(at: datetime) -> None:
+    """A widget whose only department and itself use the worst allowed schedule."""
+    from chatgate.models import Department, Schedule, ScheduleException, WeeklyRange, Widget
+
+    schedule = Schedule.objects.create(name="Worst", timezone="Europe/Paris")
+    kwargs = worst_hours_kwargs(at)
+    WeeklyRange.objects.bulk_create(
+        WeeklyRange(schedule=schedule, weekday=d, opens=r.opens, closes=r.closes)
+        for d, ranges in kwargs["weekly"].items()
+        for r in ranges
+    )
+    ScheduleException.objects.bulk_create(
+        ScheduleException(
+            schedule=schedule,
+            date=day,
+            ranges=[{"opens": f"{r.opens:%H:%M}", "closes": f"{r.closes:%H:%M}"} for r in ranges],
+        )
+        for day, ranges in kwargs["exceptions"].items()
+    )
+    department = Department.objects.create(slug="worst", name="Worst", schedule=schedule)
+    widget = Widget.objects.create(slug="worst", name="Worst", schedule=schedule)
+    widget.departments.set([department])
+
+
 def main() -> None:
     lines = [
         f"chatgate benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {sys.version.split()[0]}",
         "",
     ]
-    lines += engine_figures() + service_figures()
+    lines += engine_figures() + worst_figures() + service_figures()
     report = "\n".join(lines)
     print(report)
     (ROOT / "benchmarks" / "report.txt").write_text(report + "\n")

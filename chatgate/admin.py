@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import Q
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import clock, conversations, presence, services
-from .forms import FormFieldFormSet, HolidayImportForm, ScheduleExceptionForm, WeeklyRangeFormSet
+from .availability import HOST_ZONES
+from .forms import (
+    FormFieldFormSet,
+    HolidayImportForm,
+    ScheduleExceptionForm,
+    ScheduleExceptionFormSet,
+    WeeklyRangeFormSet,
+    hours_to_text,
+)
 from .models import (
     Agent,
     Conversation,
@@ -53,9 +63,22 @@ class WeeklyRangeInline(admin.TabularInline):
 
 
 class ScheduleExceptionInline(admin.TabularInline):
+    """Upcoming and yearly exceptions only (from a week ago, at most 60 rows), so a schedule
+    with years of holidays stays editable; the others are in the exceptions' own list."""
+
     model = ScheduleException
     form = ScheduleExceptionForm
+    formset = ScheduleExceptionFormSet
     extra = 0
+
+    def get_queryset(self, request):
+        return upcoming(super().get_queryset(request))
+
+
+def upcoming(exceptions):
+    """Yearly exceptions and those from a week ago on (a week of leeway for every time zone)."""
+    since = clock.now().date() - timedelta(days=7)
+    return exceptions.filter(Q(yearly=True) | Q(date__gte=since)).order_by("date")
 
 
 @admin.register(Schedule)
@@ -65,21 +88,61 @@ class ScheduleAdmin(ModelAdmin):
     inlines = [WeeklyRangeInline, ScheduleExceptionInline]
     actions = ["import_holidays"]
     change_form_template = "admin/chatgate/schedule/change_form.html"
+    readonly_fields = ["other_exceptions"]
+
+    def get_fields(self, request, obj=None):
+        return ["name", "timezone"] + (["other_exceptions"] if obj is not None else [])
 
     class Media:
         css = {"all": ["chatgate/admin.css"]}  # the week picture; no inline styles (CSP)
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "timezone":  # the host's own zones are refused: do not offer them
+            field.choices = [c for c in field.choices if str(c[0]) not in HOST_ZONES]
+        return field
+
+    @admin.display(description=_("other exceptions"))
+    def other_exceptions(self, schedule: Schedule) -> str:
+        """How many exceptions the table below leaves out, with a link to all of them."""
+        shown = min(upcoming(schedule.exceptions.all()).count(), ScheduleExceptionFormSet.shown)
+        hidden = schedule.exceptions.count() - shown
+        url = reverse("admin:chatgate_scheduleexception_changelist")
+        text = ngettext(
+            "%(count)d exception (past, or later than the rows below) is not shown below.",
+            "%(count)d exceptions (past, or later than the rows below) are not shown below.",
+            hidden,
+        ) % {"count": hidden}
+        return format_html(
+            '{} <a href="{}?schedule__id__exact={}">{}</a>',
+            text,
+            url,
+            schedule.pk,
+            _("See every exception of this schedule."),
+        )
+
     @admin.display(description=_("open now"), boolean=True)
-    def open_now(self, schedule: Schedule) -> bool:
-        return services.schedule_is_open(schedule, at=clock.now())
+    def open_now(self, schedule: Schedule) -> bool | None:
+        try:
+            return services.schedule_is_open(schedule, at=clock.now())
+        except ValueError:  # saved before a rule existed; its page says what to fix
+            return None
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("weekly_ranges", "exceptions")
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         if obj is not None and obj.pk:
-            context["week_preview"] = services.week_preview(obj, at=clock.now())
-            context["hour_marks"] = [0, 6, 12, 18, 24]
+            try:
+                context["week_preview"] = services.week_preview(obj, at=clock.now())
+                context["hour_marks"] = [0, 6, 12, 18, 24]
+            except ValueError as error:  # saved before a rule existed: say what to fix
+                self.message_user(
+                    request,
+                    _("This schedule cannot be used until it is fixed: %(error)s.")
+                    % {"error": error},
+                    messages.ERROR,
+                )
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     @admin.action(description=_("Import public holidays as closed days"), permissions=["change"])
@@ -109,6 +172,23 @@ class ScheduleAdmin(ModelAdmin):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/chatgate/schedule/import_holidays.html", context)
+
+
+@admin.register(ScheduleException)
+class ScheduleExceptionAdmin(admin.ModelAdmin):
+    """Every exception, past ones included, by schedule: the schedule page shows upcoming ones."""
+
+    form = ScheduleExceptionForm
+    fields = ["schedule", "date", "label", "yearly", "hours"]
+    list_display = ["date", "label", "yearly", "opening_hours", "schedule"]
+    list_filter = ["schedule", "yearly"]
+    date_hierarchy = "date"
+    search_fields = ["label"]
+    list_select_related = ["schedule"]
+
+    @admin.display(description=_("opening hours"))
+    def opening_hours(self, exception: ScheduleException) -> str:
+        return hours_to_text(exception.ranges) or _("Closed all day")
 
 
 @admin.register(Department)
@@ -179,7 +259,11 @@ class WidgetAdmin(ModelAdmin):
         return [path("status/", board, name="chatgate_status_board"), *super().get_urls()]
 
     def status_board(self, request):
-        """Every widget and department with its status, reason and next change."""
+        """Every widget and department with its status, reason and next change.
+
+        Like the admin's own views: staff without ``chatgate.view_widget`` get 403."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
             "title": _("Chat status board"),

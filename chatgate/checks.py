@@ -7,7 +7,8 @@ from django.conf import settings
 from django.core.checks import Error, Warning, register
 from django.urls import NoReverseMatch, reverse
 
-from .conf import app_settings
+from . import store
+from .conf import app_settings, cache
 
 PER_PROCESS_CACHES = (
     "django.core.cache.backends.locmem.LocMemCache",
@@ -121,3 +122,47 @@ def check_api_docs_assets(app_configs=None, **kwargs):
             id="chatgate.W004",
         )
     ]
+
+
+@register()
+def check_num_proxies(app_configs=None, **kwargs):
+    proxies = app_settings.NUM_PROXIES
+    if proxies is None or (type(proxies) is int and proxies >= 0):
+        return []
+    return [
+        Error(
+            f"CHATGATE_NUM_PROXIES is {proxies!r}: it must be a whole number of proxies or None.",
+            hint="Set it to how many proxies in front of Django append to X-Forwarded-For "
+            "(0 when visitors reach Django directly).",
+            id="chatgate.E005",
+        )
+    ]
+
+
+@register()
+def check_forwarded_for(app_configs=None, **kwargs):
+    """A proxy is likely (the settings say so, or a request carried X-Forwarded-For) and
+    ``CHATGATE_NUM_PROXIES`` is unset: every visitor may share the proxy's quota."""
+    if app_settings.NUM_PROXIES is not None:
+        return []
+    proxied = settings.SECURE_PROXY_SSL_HEADER or settings.USE_X_FORWARDED_HOST
+    if not proxied and not _forwarded_header_seen():
+        return []
+    return [
+        Warning(
+            "Requests come through a proxy (X-Forwarded-For) and CHATGATE_NUM_PROXIES is unset: "
+            "visitors are throttled by REMOTE_ADDR, which may be the proxy's address for all of them.",
+            hint="Set CHATGATE_NUM_PROXIES to the number of proxies in front of Django "
+            "(0 if none): chatgate never believes X-Forwarded-For otherwise.",
+            id="chatgate.W005",
+        )
+    ]
+
+
+def _forwarded_header_seen() -> bool:
+    """What the throttle recorded in the shared cache; False when the cache cannot say."""
+    from .api.throttles import UNTRUSTED_FORWARDED_KEY
+
+    if app_settings.CACHE not in settings.CACHES:
+        return False  # chatgate.E002
+    return bool(store.call(cache().get, UNTRUSTED_FORWARDED_KEY))  # unreachable: not seen

@@ -17,8 +17,10 @@ DEFAULTS: dict[str, Any] = {
     "POLL_SECONDS": 30,
     # Upper bound of the state endpoint's Cache-Control max-age, in seconds.
     "STATE_MAX_AGE": 10,
-    # DRF throttle rate for ticket submissions and chat starts, per client.
+    # Accepted ticket submissions and chat starts per client and fixed window ("10/hour").
     "TICKET_RATE": "10/hour",
+    # Proxies in front of Django that append to X-Forwarded-For; None trusts REMOTE_ADDR only.
+    "NUM_PROXIES": None,
     # Sender of the ticket notifications; None uses DEFAULT_FROM_EMAIL.
     "FROM_EMAIL": None,
     # Dotted path of a callable returning the current aware datetime (tests inject a clock).

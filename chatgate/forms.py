@@ -11,7 +11,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from .availability import Range
-from .models import ScheduleException, day_error, parse_ranges, weekly_errors
+from .models import ScheduleException, day_error, exceptions_error, parse_ranges, weekly_errors
 
 _RANGE = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
 
@@ -87,6 +87,56 @@ class WeeklyRangeFormSet(BaseInlineFormSet):
         errors = weekly_errors(rows)
         if errors:
             raise ValidationError(errors)
+
+
+class ScheduleExceptionFormSet(BaseInlineFormSet):
+    """The schedule's upcoming exceptions, at most ``shown``; the rest are listed elsewhere.
+
+    Twenty years of holidays as rows would exceed Django's
+    ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` and the page could not be saved (400).
+    The total, rows not shown included, stays within ``MAX_EXCEPTIONS``.
+    """
+
+    shown = 60
+
+    def get_queryset(self):
+        if not hasattr(self, "_shown"):
+            self._shown = super().get_queryset()[: self.shown]
+            len(self._shown)  # evaluated once: the formset indexes and counts it
+        return self._shown
+
+    def not_shown(self) -> int:
+        if self.instance.pk is None:
+            return 0
+        return self.instance.exceptions.count() - len(self.get_queryset())
+
+    def clean(self) -> None:
+        super().clean()
+        kept = [
+            form
+            for form in self.forms
+            if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+        ]
+        self._refuse_dates_not_shown(kept)
+        error = exceptions_error(self.not_shown() + len(kept))
+        if error:
+            raise ValidationError(error)
+
+    def _refuse_dates_not_shown(self, forms: list) -> None:
+        """A row on the date of an exception not shown: an error, not an IntegrityError (Django
+        5.2 does not check the schedule-and-date constraint of an inline row)."""
+        if self.instance.pk is None:
+            return
+        shown = [exception.pk for exception in self.get_queryset()]
+        taken = set(self.instance.exceptions.exclude(pk__in=shown).values_list("date", flat=True))
+        for form in forms:
+            day = form.cleaned_data.get("date")
+            if day in taken and not form.errors:
+                form.add_error(
+                    "date",
+                    _("This schedule already has an exception on %(date)s.")
+                    % {"date": day.isoformat()},
+                )
 
 
 class FormFieldFormSet(BaseInlineFormSet):

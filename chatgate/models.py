@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import time
 
@@ -13,7 +14,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneField
 
-from .availability import OpeningHours, Range, find_overlap
+from .availability import (
+    HOST_ZONES,
+    MAX_EXCEPTIONS,
+    MAX_RANGES_PER_DAY,
+    OpeningHours,
+    Range,
+    find_overlap,
+    known_zones,
+)
 
 WEEKDAY_CHOICES = [
     (0, _("Monday")),
@@ -24,6 +33,17 @@ WEEKDAY_CHOICES = [
     (5, _("Saturday")),
     (6, _("Sunday")),
 ]
+
+
+#: What ``str.splitlines`` splits on: any of these starts a new line somewhere.
+LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+LINE_BREAK_MESSAGE = _("Line breaks are not allowed in this field.")
+
+
+def single_line(value: str) -> None:
+    """Validator of texts that end up in email headers (widget and department names)."""
+    if LINE_BREAK.search(value or ""):
+        raise ValidationError(LINE_BREAK_MESSAGE, code="line_break")
 
 
 def parse_ranges(value) -> list[Range]:
@@ -44,8 +64,39 @@ def parse_ranges(value) -> list[Range]:
     return ranges
 
 
+def known_zone(value) -> None:
+    """Validator: an IANA name of the time zone database, the same on every host."""
+    key = getattr(value, "key", None) or str(value)
+    if key in HOST_ZONES:
+        raise ValidationError(
+            _("The time zone “%(zone)s” depends on the server; choose one such as Europe/Paris."),
+            params={"zone": key},
+            code="host_zone",
+        )
+    if key not in known_zones():
+        raise ValidationError(
+            _("Unknown time zone “%(zone)s”."), params={"zone": key}, code="unknown_zone"
+        )
+
+
+def exceptions_error(count: int) -> ValidationError | None:
+    """The translated error when a schedule would hold too many exceptions, else None."""
+    if count <= MAX_EXCEPTIONS:
+        return None
+    return ValidationError(
+        _("This schedule would have %(count)d exceptions; at most %(max)d are allowed."),
+        params={"count": count, "max": MAX_EXCEPTIONS},
+    )
+
+
 def day_error(ranges: list[Range], label) -> ValidationError | None:
-    """The staff-readable, translated error when ranges of one day overlap, else None."""
+    """The staff-readable, translated error when a day has too many ranges or two of them
+    overlap, else None."""
+    if len(ranges) > MAX_RANGES_PER_DAY:
+        return ValidationError(
+            _("%(day)s has %(count)d ranges; at most %(max)d per day."),
+            params={"day": label, "count": len(ranges), "max": MAX_RANGES_PER_DAY},
+        )
     overlap = find_overlap(ranges)
     if overlap is None:
         return None
@@ -57,7 +108,8 @@ def day_error(ranges: list[Range], label) -> ValidationError | None:
 
 
 def weekly_errors(rows: Iterable[tuple[int, Range]]) -> list[ValidationError]:
-    """One translated error per weekday whose ranges overlap; rows are ``(weekday, range)``."""
+    """One translated error per weekday with too many or overlapping ranges; rows are
+    ``(weekday, range)``."""
     by_day: dict[int, list[Range]] = {}
     for weekday, rng in rows:
         by_day.setdefault(weekday, []).append(rng)
@@ -71,6 +123,7 @@ class Schedule(models.Model):
     timezone = TimeZoneField(
         _("time zone"),
         default="UTC",
+        validators=[known_zone],
         help_text=_("The IANA time zone the hours are read in, e.g. Europe/Paris."),
     )
 
@@ -161,11 +214,15 @@ class ScheduleException(models.Model):
         error = day_error(parse_ranges(self.ranges), self.date)
         if error:
             raise ValidationError({"ranges": error})
+        if self._state.adding and self.schedule_id:
+            error = exceptions_error(self.schedule.exceptions.count() + 1)
+            if error:
+                raise ValidationError(error)
 
 
 class Department(models.Model):
     slug = models.SlugField(_("slug"), unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[single_line])
     schedule = models.ForeignKey(
         Schedule,
         on_delete=models.PROTECT,
@@ -332,7 +389,7 @@ class Widget(models.Model):
         REQUIRED = "required", _("Required")
 
     slug = models.SlugField(_("slug"), unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[single_line])
     active = models.BooleanField(_("active"), default=True)
     mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.CHAT)
     schedule = models.ForeignKey(

@@ -18,6 +18,7 @@ from django.db.models import Count, Prefetch
 
 from . import clock, presence, store
 from .availability import (
+    MAX_EXCEPTIONS,
     OFFLINE,
     WEEKDAYS,
     AgentSnapshot,
@@ -345,7 +346,8 @@ def import_holidays(
     """Add a closed-all-day exception for each public holiday; returns (created, skipped).
 
     Dates that already have an exception are kept as they are. Raises
-    ``ValueError`` naming the country or subdivision the holidays package lacks.
+    ``ValueError`` naming the country or subdivision the holidays package lacks,
+    or when the schedule would exceed ``MAX_EXCEPTIONS``.
     """
     import holidays  # imported here: only this function needs it
 
@@ -362,6 +364,11 @@ def import_holidays(
         for day, name in sorted(calendar.items())
         if day not in existing
     ]
+    if len(existing) + len(fresh) > MAX_EXCEPTIONS:
+        raise ValueError(
+            f"{len(fresh)} more holidays would give {schedule} {len(existing) + len(fresh)} "
+            f"exceptions; a schedule holds at most {MAX_EXCEPTIONS}"
+        )
     ScheduleException.objects.bulk_create(fresh)
     store.invalidate()  # bulk_create sends no post_save
     return len(fresh), len(calendar) - len(fresh)

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from . import clock, conversations, services, tasks
 from .availability import FormDefinition, FormFieldDefinition, WidgetState
 from .conf import app_settings
-from .models import Department, Ticket, Widget
+from .models import LINE_BREAK, LINE_BREAK_MESSAGE, Department, Ticket, Widget
 from .signals import ticket_created
 from .validators import text_error
 
@@ -73,7 +73,7 @@ def submit(widget_slug: str, submission: Submission, *, at: datetime | None = No
     if form is None:
         message = _("This form is not offered right now.")
         raise SubmissionRefused({"form": [message]}, state)
-    department = _department(submission.department, state)
+    department = _department(submission.department, form, state)
     if chat is not None and department is None:
         department = chat.department
     values = clean_fields(form, submission.fields)
@@ -128,8 +128,9 @@ def _store(
     )
 
 
-def _department(slug: str | None, state: WidgetState) -> Department | None:
-    if not slug:
+def _department(slug: str | None, form: FormDefinition, state: WidgetState) -> Department | None:
+    """The department the visitor chose; ignored when the form offers no choice."""
+    if not slug or not form.department_choice:
         return None
     if state.department(slug) is None:
         raise SubmissionRefused(
@@ -179,6 +180,8 @@ def clean_value(field: FormFieldDefinition, value):
         if field.required:
             raise ValidationError(_("This field is required."))
         return ""
+    if field.type != "textarea" and LINE_BREAK.search(text):
+        raise ValidationError(LINE_BREAK_MESSAGE)
     limit = field.max_length or DEFAULT_MAX_LENGTH.get(field.type, FALLBACK_MAX_LENGTH)
     if len(text) > limit:
         raise ValidationError(
@@ -273,8 +276,10 @@ def _email(ticket: Ticket) -> EmailMessage:
             for m in ticket.transcript
         ]
     widget = ticket.widget.name if ticket.widget else "-"
+    subject = f"[{widget}] {ticket} ({ticket.get_form_kind_display()})"
     return EmailMessage(
-        subject=f"[{widget}] {ticket} ({ticket.get_form_kind_display()})",
+        # Names refuse line breaks now; rows saved before must not fail the send forever.
+        subject=" ".join(LINE_BREAK.sub(" ", subject).split()),
         body="\n".join(lines),
         from_email=app_settings.FROM_EMAIL or settings.DEFAULT_FROM_EMAIL,
         to=recipients,

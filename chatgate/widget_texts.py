@@ -29,6 +29,8 @@ def widget_texts() -> dict[str, str]:
         "offline": _("offline"),
         "sending": _("Sending…"),
         "failed": _("Sending failed. Your message is kept; please try again."),
+        # {when} is "in 13 minutes", written by the browser in the page's language.
+        "throttled": _("Too many messages — try again {when}."),
         "online": _("We are online."),
         "away": _("We are away but will answer."),
         "unavailable": _("Chat is not available right now."),

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from html.parser import HTMLParser
 
 import holidays
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from chatgate import services
 from chatgate.models import (
     Agent,
     Conversation,
@@ -103,6 +106,57 @@ def test_unknown_time_zone_is_refused(staff):
     assert not Schedule.objects.exists()
 
 
+@pytest.mark.parametrize("zone", ["localtime", "posixrules", "Factory", "posix/Europe/Paris"])
+def test_time_zones_that_depend_on_the_host_are_refused(staff, zone):
+    response = staff.post(
+        reverse("admin:chatgate_schedule_add"), schedule_post([], [], timezone=zone)
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["timezone"]
+    assert not Schedule.objects.exists()
+
+
+def test_the_time_zone_list_offers_no_zone_of_the_host(staff):
+    page = staff.get(reverse("admin:chatgate_schedule_add")).content.decode()
+    assert 'value="Europe/Paris"' in page
+    assert 'value="localtime"' not in page and 'value="Factory"' not in page
+
+
+def test_more_than_twelve_ranges_a_day_are_refused(staff):
+    weekly = [{"weekday": "1", "opens": f"{h:02d}:00", "closes": f"{h:02d}:30"} for h in range(13)]
+    day = ", ".join(f"{h:02d}:00-{h:02d}:30" for h in range(13))
+    response = staff.post(
+        reverse("admin:chatgate_schedule_add"),
+        schedule_post(weekly, [{"date": "2026-12-24", "label": "Eve", "hours": day}]),
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Tuesday has 13 ranges; at most 12 per day." in page
+    assert "2026-12-24 has 13 ranges; at most 12 per day." in page
+    assert not Schedule.objects.exists()
+
+
+def test_a_schedule_holds_at_most_a_thousand_exceptions(staff):
+    schedule = ScheduleFactory()
+    first = date(2000, 1, 1)
+    ScheduleException.objects.bulk_create(
+        ScheduleException(schedule=schedule, date=first + timedelta(days=n)) for n in range(999)
+    )
+    two_more = [
+        {"date": "2030-01-01", "label": "A", "hours": ""},
+        {"date": "2030-01-02", "label": "B", "hours": ""},
+    ]
+    response = staff.post(
+        reverse("admin:chatgate_schedule_change", args=[schedule.pk]),
+        schedule_post([], two_more, name=schedule.name),
+    )
+    assert response.status_code == 200
+    assert "This schedule would have 1001 exceptions; at most 1000 are allowed." in (
+        response.content.decode()
+    )
+    assert schedule.exceptions.count() == 999
+
+
 @pytest.mark.parametrize(
     ("hours", "message"),
     [
@@ -145,6 +199,42 @@ def test_status_board_lists_widgets_and_departments(staff, frozen):
         reverse("admin:chatgate_status_board")
         in staff.get(reverse("admin:chatgate_widget_changelist")).content.decode()
     )
+
+
+@pytest.mark.parametrize(("codename", "expected"), [(None, 403), ("view_widget", 200)])
+def test_status_board_needs_the_widget_view_permission(client, codename, expected):
+    user = UserFactory(is_staff=True)  # staff, not superuser: only the permissions given
+    if codename:
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+    client.force_login(user)
+    WidgetFactory(name="Secret shop")
+    response = client.get(reverse("admin:chatgate_status_board"))
+    assert response.status_code == expected
+    assert ("Secret shop" in response.content.decode()) is (expected == 200)
+
+
+@pytest.mark.parametrize(
+    ("model", "data"),
+    [
+        ("department", {"slug": "sales", "name": "Sales\nBcc: a@example.com", "position": "0"}),
+        (
+            "widget",
+            {
+                "slug": "shop",
+                "name": "Shop\r\nBcc: a@example.com",
+                "mode": "chat",
+                "when_offline": "offline_form",
+                "closing_soon_minutes": "15",
+            },
+        ),
+    ],
+)
+def test_names_that_reach_email_headers_refuse_line_breaks_in_the_admin(staff, model, data):
+    response = staff.post(reverse(f"admin:chatgate_{model}_add"), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["name"] == [
+        "Line breaks are not allowed in this field."
+    ]
 
 
 def import_holidays(staff, schedule, *, follow: bool = False, **fields):
@@ -237,7 +327,17 @@ def test_ticket_list_filters_and_solved_action(staff):
 
 
 @pytest.mark.parametrize(
-    "model", ["schedule", "department", "agent", "form", "widget", "ticket", "conversation"]
+    "model",
+    [
+        "schedule",
+        "scheduleexception",
+        "department",
+        "agent",
+        "form",
+        "widget",
+        "ticket",
+        "conversation",
+    ],
 )
 def test_every_changelist_renders(staff, model):
     assert staff.get(reverse(f"admin:chatgate_{model}_changelist")).status_code == 200
@@ -396,3 +496,175 @@ def test_chatgates_admin_pages_have_no_inline_style(staff, frozen):
             re.findall(r".{60}style.{60}", page),
         )
         assert '/static/chatgate/admin.css"' in page, url
+
+
+def test_schedules_saved_with_a_zone_now_refused_get_a_known_one():
+    """The migration that came with the rule: old rows must not make every state fail."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("chatgate.migrations.0005_known_time_zones")
+    names = ["localtime", "posixrules", "Factory", "posix/America/New_York", "Asia/Tokyo"]
+    for name in names:
+        Schedule.objects.create(name=name, timezone=name)
+    migration.known_zones_only(apps, None)
+    zones = {s.name: str(s.timezone) for s in Schedule.objects.all()}
+    assert zones == {
+        "localtime": "Europe/Paris",  # the site's TIME_ZONE
+        "posixrules": "Europe/Paris",
+        "Factory": "UTC",
+        "posix/America/New_York": "America/New_York",
+        "Asia/Tokyo": "Asia/Tokyo",
+    }
+    for schedule in Schedule.objects.prefetch_related("weekly_ranges", "exceptions"):
+        schedule.to_hours()  # the engine accepts every one
+
+
+class BrowserForm(HTMLParser):
+    """What a browser sends for the page's form with id ``form_id``: named inputs, checked
+    boxes, selected options and text areas (enough for the admin's change forms)."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id, self.inside, self.data = form_id, False, []
+        self.select, self.textarea = None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+        if not self.inside or "disabled" in attrs:
+            return
+        kind = attrs.get("type", "text")
+        if tag == "input" and attrs.get("name") and kind not in ("submit", "button", "file"):
+            if kind not in ("checkbox", "radio"):
+                self.data.append((attrs["name"], attrs.get("value", "")))
+            elif "checked" in attrs:
+                self.data.append((attrs["name"], attrs.get("value", "on")))
+        elif tag == "select":
+            self.select = [attrs.get("name"), None]
+        elif tag == "option" and self.select and (self.select[1] is None or "selected" in attrs):
+            self.select[1] = (attrs.get("value"), "selected" in attrs)
+        elif tag == "textarea":
+            self.textarea = [attrs.get("name"), ""]
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select" and self.select:
+            if self.select[0] and self.select[1] is not None:
+                self.data.append((self.select[0], self.select[1][0]))
+            self.select = None
+        elif tag == "textarea" and self.textarea:
+            self.data.append(tuple(self.textarea))
+            self.textarea = None
+
+
+def as_sent_by_a_browser(page: str, form_id: str) -> dict[str, list[str]]:
+    parser = BrowserForm(form_id)
+    parser.feed(page)
+    data: dict[str, list[str]] = {}
+    for name, value in parser.data:
+        data.setdefault(name, []).append(value)
+    return data
+
+
+def test_a_schedule_with_twenty_years_of_holidays_opens_and_saves(staff, frozen):
+    frozen(MONDAY)  # 23 November 2026
+    schedule = ScheduleFactory(weekly={d: [("09:00", "17:00")] for d in range(5)})
+    created, _skipped = services.import_holidays(
+        schedule, country="FR", years=list(range(2016, 2036))
+    )
+    assert created > 200
+    url = reverse("admin:chatgate_schedule_change", args=[schedule.pk])
+    page = staff.get(url)
+    assert page.status_code == 200
+    data = as_sent_by_a_browser(page.content.decode(), "schedule_form")
+    data["name"] = ["Renamed"]
+    saved = staff.post(url, {**data, "_save": "Save"})
+    assert saved.status_code == 302  # not 400: under DATA_UPLOAD_MAX_NUMBER_FIELDS
+    schedule.refresh_from_db()
+    assert schedule.name == "Renamed"
+    assert schedule.exceptions.count() == created  # the rows not shown are kept as they are
+
+
+def test_the_schedule_page_shows_upcoming_exceptions_and_links_to_the_others(staff, frozen):
+    frozen(MONDAY)  # 23 November 2026
+    schedule = ScheduleFactory()
+    for day, label, yearly in [
+        (date(2019, 5, 1), "Old May Day", False),
+        (date(2020, 12, 25), "Christmas", True),
+        (date(2026, 11, 20), "Three days ago", False),
+        (date(2026, 12, 24), "Eve", False),
+    ]:
+        ScheduleException.objects.create(schedule=schedule, date=day, label=label, yearly=yearly)
+    page = staff.get(reverse("admin:chatgate_schedule_change", args=[schedule.pk]))
+    rows = [form.instance.label for form in page.context["inline_admin_formsets"][1].formset]
+    assert rows == ["Christmas", "Three days ago", "Eve"]  # yearly ones stay, a week of leeway
+    text = page.content.decode()
+    assert "1 exception (past, or later than the rows below) is not shown below." in text
+    others = f"{reverse('admin:chatgate_scheduleexception_changelist')}?schedule__id__exact={schedule.pk}"
+    assert f'href="{others}"' in text
+    listed = staff.get(others).content.decode()
+    assert "Old May Day" in listed and "Eve" in listed
+
+
+def test_a_new_row_on_the_date_of_an_exception_not_shown_is_refused(staff, frozen):
+    frozen(MONDAY)
+    schedule = ScheduleFactory()
+    ScheduleException.objects.create(schedule=schedule, date=date(2019, 5, 1), label="Old")
+    url = reverse("admin:chatgate_schedule_change", args=[schedule.pk])
+    data = as_sent_by_a_browser(staff.get(url).content.decode(), "schedule_form")
+    data.update(
+        {
+            "exceptions-TOTAL_FORMS": ["1"],
+            "exceptions-0-schedule": [str(schedule.pk)],
+            "exceptions-0-date": ["2019-05-01"],
+            "exceptions-0-label": ["Again"],
+            "exceptions-0-hours": [""],
+        }
+    )
+    response = staff.post(url, data)
+    assert response.status_code == 200  # not an IntegrityError
+    (formset,) = [
+        f.formset
+        for f in response.context["inline_admin_formsets"]
+        if f.formset.prefix == "exceptions"
+    ]
+    assert "already" in str(formset.forms[0].errors)  # Django's words on 6.1, ours on 5.2
+    assert schedule.exceptions.get().label == "Old"
+
+
+def test_the_exceptions_own_add_form_keeps_the_bound_too(staff):
+    schedule = ScheduleFactory()
+    ScheduleException.objects.bulk_create(
+        ScheduleException(schedule=schedule, date=date(2000, 1, 1) + timedelta(days=n))
+        for n in range(1000)
+    )
+    response = staff.post(
+        reverse("admin:chatgate_scheduleexception_add"),
+        {"schedule": schedule.pk, "date": "2030-01-01", "label": "One more", "hours": ""},
+    )
+    assert response.status_code == 200
+    assert "This schedule would have 1001 exceptions; at most 1000 are allowed." in (
+        response.content.decode()
+    )
+
+
+def test_a_schedule_saved_before_the_bounds_can_still_be_opened_and_fixed(staff, frozen):
+    frozen(MONDAY)
+    schedule = ScheduleFactory()
+    WeeklyRange.objects.bulk_create(  # 13 ranges on Monday, written before the bound existed
+        WeeklyRange(schedule=schedule, weekday=0, opens=time(h), closes=time(h, 30))
+        for h in range(13)
+    )
+    listed = staff.get(reverse("admin:chatgate_schedule_changelist"))
+    assert listed.status_code == 200
+    page = staff.get(reverse("admin:chatgate_schedule_change", args=[schedule.pk]))
+    assert page.status_code == 200
+    assert "Monday has 13 ranges; at most 12 per day" in page.content.decode()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -130,6 +130,56 @@ def test_schedule_put_replaces_nested_rows_and_invalidates_cached_state(admin_ap
             {"exceptions": {"1": ["2026-12-24 is listed twice."]}},
         ),
         ({"name": ""}, {"name": ["This field may not be blank."]}),
+        (
+            {"timezone": "localtime"},
+            {
+                "timezone": [
+                    "time zone 'localtime' depends on the host; "
+                    "use an IANA name such as Europe/Paris"
+                ]
+            },
+        ),
+        ({"timezone": "Factory"}, "'Factory' depends on the host"),
+        ({"timezone": "posixrules"}, "'posixrules' depends on the host"),
+        ({"timezone": "posix/Europe/Paris"}, "unknown time zone 'posix/Europe/Paris'"),
+        (
+            {
+                "weekly": [
+                    {"weekday": 1, "opens": f"{h:02d}:00", "closes": f"{h:02d}:30"}
+                    for h in range(13)
+                ]
+            },
+            {"weekly": ["Tuesday has 13 ranges; at most 12 per day."]},
+        ),
+        (
+            {
+                "exceptions": [
+                    {
+                        "date": "2026-12-24",
+                        "ranges": [
+                            {"opens": f"{h:02d}:00", "closes": f"{h:02d}:30"} for h in range(13)
+                        ],
+                    }
+                ]
+            },
+            {
+                "exceptions": {
+                    "0": {
+                        "ranges": {
+                            "non_field_errors": ["Ensure this field has no more than 12 elements."]
+                        }
+                    }
+                }
+            },
+        ),
+        (
+            {"exceptions": [{"date": str(date(2026, 1, 1) + timedelta(n))} for n in range(1001)]},
+            {
+                "exceptions": {
+                    "non_field_errors": ["Ensure this field has no more than 1000 elements."]
+                }
+            },
+        ),
     ],
 )
 def test_schedule_errors_are_400_per_field(admin_api, change, errors):
@@ -362,3 +412,16 @@ def test_periods_at_the_ends_of_the_calendar_are_400(admin_api, start, end, key)
     )
     assert response.status_code == 400
     assert "must be between 0001-01-03 and 9998-01-01" in response.json()[key][0]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/chatgate/api/departments/", {"slug": "sales", "name": "Sales\nBcc: a@example.com"}),
+        ("/chatgate/api/widgets/", {"slug": "shop", "name": "Shop\rBcc: a@example.com"}),
+    ],
+)
+def test_names_that_reach_email_headers_refuse_line_breaks(admin_api, path, body):
+    response = admin_api.post(path, body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"name": ["Line breaks are not allowed in this field."]}

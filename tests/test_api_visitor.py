@@ -10,7 +10,7 @@ from django.core import mail
 from rest_framework.test import APIClient
 
 from chatgate import presence
-from chatgate.models import Form, Ticket
+from chatgate.models import Form, Ticket, Widget
 from tests.factories import (
     AgentFactory,
     DepartmentFactory,
@@ -37,7 +37,9 @@ def api():
 def shop():
     schedule = ScheduleFactory(weekly={d: [("09:00", "17:00")] for d in range(5)})
     sales = DepartmentFactory(slug="sales", name="Sales", email="sales@example.com")
-    offline = FormFactory(kind=Form.Kind.OFFLINE, success_message="Thanks, we'll write back.")
+    offline = FormFactory(
+        kind=Form.Kind.OFFLINE, success_message="Thanks, we'll write back.", department_choice=True
+    )
     FormFieldFactory(form=offline, name="name", label="Name", required=True, position=0)
     FormFieldFactory(
         form=offline, name="email", label="Email", type="email", required=True, position=1
@@ -362,3 +364,64 @@ def test_contact_form_department_choice_and_offline_label_data(api, frozen):
     )
     assert response.status_code == 201
     assert Ticket.objects.get().department == support
+
+
+def test_a_department_is_named_only_when_the_form_offers_the_choice(
+    api, shop, frozen, django_capture_on_commit_callbacks
+):
+    shop.offline_form.department_choice = False
+    shop.offline_form.save()
+    frozen(MONDAY_19)
+    body = {"form": "offline", "department": "sales", "fields": VALID}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post(TICKETS, body, format="json").status_code == 201
+    assert Ticket.objects.get().department is None  # not routed where the form offers no choice
+    assert mail.outbox[0].to == ["shop@example.com"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("name", "Zoé\nBcc: victim@example.com"),
+        ("name", "Zoé\rMartin"),
+        ("name", "Zoé\u2028Martin"),
+        ("email", "zoe@example.com\nBcc: victim@example.com"),
+        ("phone", "+33 1 23\n45 67 89"),
+        ("topic", "Orders\nReturns"),
+        ("quantity", "1\n2"),
+        ("since", "2026-11-01\n2026-11-02"),
+    ],
+)
+def test_single_line_fields_refuse_line_breaks(api, shop, frozen, name, value):
+    frozen(MONDAY_19)
+    fields = {**VALID, name: value}
+    response = api.post(TICKETS, {"form": "offline", "fields": fields}, format="json")
+    assert response.status_code == 400
+    assert response.json()["fields"] == {name: ["Line breaks are not allowed in this field."]}
+    assert not Ticket.objects.exists()
+
+
+def test_long_text_keeps_its_line_breaks(api, shop, frozen):
+    frozen(MONDAY_19)
+    fields = {**VALID, "message": "Hello,\r\nsecond line"}
+    assert (
+        api.post(TICKETS, {"form": "offline", "fields": fields}, format="json").status_code == 201
+    )
+    assert Ticket.objects.get().fields[2]["value"] == "Hello,\r\nsecond line"
+
+
+def test_an_old_widget_name_with_a_line_break_cannot_break_the_email(
+    api, shop, frozen, django_capture_on_commit_callbacks
+):
+    Widget.objects.filter(pk=shop.pk).update(name="Shop\r\nBcc: victim@example.com")  # an old row
+    frozen(MONDAY_19)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert (
+            api.post(TICKETS, {"form": "offline", "fields": VALID}, format="json").status_code
+            == 201
+        )
+    ticket = Ticket.objects.get()
+    assert (ticket.notified_at, ticket.notify_error) == (MONDAY_19, "")
+    (sent,) = mail.outbox
+    assert sent.subject == f"[Shop Bcc: victim@example.com] Ticket #{ticket.pk} (Offline form)"
+    assert sent.recipients() == ["shop@example.com"]  # no Bcc smuggled in

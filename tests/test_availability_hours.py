@@ -265,6 +265,63 @@ def test_invalid_schedules_are_refused_with_a_message_naming_the_problem(kwargs,
         OpeningHours(zone, **kwargs)
 
 
+def hourly(count: int) -> list[Range]:
+    """``count`` adjacent one-hour ranges from 00:00."""
+    return [Range(time(h), time(h + 1)) for h in range(count)]
+
+
+@pytest.mark.parametrize(
+    ("zone", "message"),
+    [
+        ("localtime", "time zone 'localtime' depends on the host"),
+        ("posixrules", "time zone 'posixrules' depends on the host"),
+        ("Factory", "time zone 'Factory' depends on the host"),
+        ("posix/Europe/Paris", "unknown time zone 'posix/Europe/Paris'"),
+        ("right/Europe/Paris", "unknown time zone 'right/Europe/Paris'"),
+    ],
+)
+def test_zones_that_depend_on_the_host_are_refused(zone, message):
+    with pytest.raises(ValueError, match=message):
+        OpeningHours(zone)
+
+
+def test_a_zoneinfo_object_of_a_refused_zone_is_refused_too():
+    from zoneinfo import ZoneInfo
+
+    with pytest.raises(ValueError, match="'localtime' depends on the host"):
+        OpeningHours(ZoneInfo("localtime"))
+    assert OpeningHours(ZoneInfo("America/New_York")).zone.key == "America/New_York"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"weekly": {2: hourly(13)}}, "Wednesday has 13 ranges; at most 12 per day"),
+        (
+            {"exceptions": {date(2026, 12, 24): hourly(13)}},
+            "2026-12-24 has 13 ranges; at most 12 per day",
+        ),
+        ({"yearly": {(12, 25): hourly(13)}}, "every 25/12 has 13 ranges; at most 12 per day"),
+        (
+            {
+                "exceptions": {date(2026, 1, 1) + timedelta(days=n): [] for n in range(990)},
+                "yearly": {(1, d): [] for d in range(1, 12)},
+            },
+            "1001 exceptions; at most 1000 per schedule",
+        ),
+    ],
+)
+def test_schedules_are_bounded_so_no_state_costs_a_second(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        OpeningHours("Europe/Paris", **kwargs)
+
+
+def test_the_largest_allowed_schedule_is_accepted():
+    days = {date(2026, 1, 1) + timedelta(days=n): hourly(12) for n in range(1000)}
+    hours = OpeningHours("Europe/Paris", weekly={d: hourly(12) for d in range(7)}, exceptions=days)
+    assert hours.is_open(utc(2026, 1, 1, 10, 30))  # 11:30 in Paris
+
+
 def test_range_must_be_whole_minutes():
     with pytest.raises(ValueError, match="whole minute"):
         Range(time(9, 0, 30), time(10))

@@ -49,10 +49,13 @@ QUARTERS = st.one_of(st.integers(0, 95), st.sampled_from([0, 2, 4, 6, 8, 9, 10, 
 
 @st.composite
 def day_ranges(draw) -> list[Range]:
-    """Up to three non-overlapping ranges, at 15-minute steps, the last maybe overnight."""
+    """Up to three non-overlapping ranges, at 15-minute steps, maybe touching, the last maybe
+    overnight (touching ranges and ranges inside the night before's tail add no change)."""
     points = sorted(draw(st.sets(QUARTERS, min_size=0, max_size=6)))
     ranges = []
     for opens, closes in zip(points[::2], points[1::2], strict=False):
+        if ranges and draw(st.booleans()):
+            opens = ranges[-1][1] // 15  # starts where the previous one closes
         ranges.append((opens * 15, closes * 15))
     if len(points) % 2 and draw(st.booleans()):
         last = points[-1] * 15

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
+from rest_framework.test import APIClient
 
 from chatgate import presence
 from chatgate.models import Form, Ticket, Widget
@@ -155,6 +156,30 @@ def test_d_a_field_the_server_refuses_shows_its_error_next_to_it(page: Page, liv
     expect(page.get_by_role("textbox", name="Message")).to_have_value("Hello")  # nothing lost
     save(page, "widget-field-error")
     assert not Ticket.objects.exists()
+
+
+def test_d2_a_throttled_visitor_is_told_when_to_try_again_and_keeps_the_draft(
+    page: Page, live_server, at, settings
+):
+    settings.CHATGATE_TICKET_RATE = "1/hour"
+    shop()
+    at(MONDAY_19 + timedelta(minutes=47, seconds=30))  # 12 min 30 s before the hour's window ends
+    used = {"name": "Zoé", "email": "zoe@example.com", "message": "First message"}
+    sent = APIClient().post(
+        "/chatgate/api/widgets/shop/tickets/", {"form": "offline", "fields": used}, format="json"
+    )
+    assert sent.status_code == 201  # from this visitor's address: the hour's quota is used
+    open_offline_form(page, live_server)
+    page.get_by_label("Your name").fill("Zoé")
+    page.get_by_label("Email").fill("zoe@example.com")
+    page.get_by_role("textbox", name="Message").fill("Second message")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("alert")).to_have_text("Too many messages — try again in 13 minutes.")
+    expect(page.get_by_role("textbox", name="Message")).to_have_value("Second message")
+    expect(page.get_by_label("Your name")).to_have_value("Zoé")
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    save(page, "widget-throttled")
+    assert Ticket.objects.count() == 1
 
 
 def test_e_page_loaded_before_closing_switches_to_the_offline_form_without_reload(

@@ -1,4 +1,5 @@
-"""The admin pages staff use, seen in Chromium: the week picture and the status board."""
+"""The admin pages staff use, seen in Chromium: the week picture, the status board, a schedule
+with years of holidays."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from chatgate import services
 from chatgate.models import Schedule, Ticket
 from tests.screens import save
 
@@ -122,3 +124,18 @@ def test_admin_pages_under_a_strict_content_security_policy(
     staff_page.goto(f"{live_server.url}/admin/chatgate/ticket/{ticket.pk}/change/")
     expect(staff_page.locator(".chatgate-submission td")).to_have_css("white-space", "pre-wrap")
     assert refused == []
+
+
+def test_a_schedule_with_twenty_years_of_holidays_is_saved_from_the_page(
+    staff_page: Page, live_server
+):
+    schedule = Schedule.objects.get(name="Paris office")
+    services.import_holidays(schedule, country="FR", years=list(range(2016, 2036)))
+    staff_page.goto(f"{live_server.url}/admin/chatgate/schedule/{schedule.pk}/change/")
+    other = staff_page.locator(".field-other_exceptions")
+    expect(other).to_contain_text("are not shown below")
+    staff_page.get_by_role("button", name="Save", exact=True).click()
+    expect(staff_page.locator(".messagelist")).to_contain_text("was changed successfully")
+    staff_page.goto(f"{live_server.url}/admin/chatgate/schedule/{schedule.pk}/change/")
+    staff_page.get_by_role("link", name="See every exception of this schedule.").click()
+    expect(staff_page.locator("#result_list")).to_contain_text("2016")

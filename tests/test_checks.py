@@ -40,7 +40,10 @@ def test_missing_urls_is_a_warning():
 
 
 def test_every_message_has_a_hint():
-    with override_settings(SILENCED_SYSTEM_CHECKS=[], USE_TZ=False, CACHES=LOCMEM, DEBUG=False):
+    proxied = {"SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https")}
+    with override_settings(
+        SILENCED_SYSTEM_CHECKS=[], USE_TZ=False, CACHES=LOCMEM, DEBUG=False, **proxied
+    ):
         messages = [m for m in run_checks() if m.id.startswith("chatgate.")]
     assert messages and all(m.hint for m in messages)
     assert all(m.id[9] == ("E" if m.is_serious() else "W") for m in messages)
@@ -73,3 +76,34 @@ def test_api_docs_without_the_sidecar_app_is_a_warning(settings):
     assert "chatgate.W004" not in ids()
     apps = [app for app in settings.INSTALLED_APPS if app != "drf_spectacular_sidecar"]
     assert "chatgate.W004" in ids(INSTALLED_APPS=apps)
+
+
+def test_a_proxy_in_the_settings_without_num_proxies_is_a_warning():
+    proxied = {"SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https")}
+    assert "chatgate.W005" in ids(**proxied)
+    assert "chatgate.W005" in ids(USE_X_FORWARDED_HOST=True)
+    assert "chatgate.W005" not in ids(**proxied, CHATGATE_NUM_PROXIES=1)
+    assert "chatgate.W005" not in ids()
+
+
+def test_a_request_seen_with_x_forwarded_for_and_no_num_proxies_is_a_warning(caplog):
+    from rest_framework.test import APIRequestFactory
+
+    from chatgate.api.throttles import client_ident
+
+    factory = APIRequestFactory()
+    assert client_ident(factory.post("/", REMOTE_ADDR="192.0.2.1")) == "192.0.2.1"
+    assert "chatgate.W005" not in ids()
+    forwarded = factory.post("/", REMOTE_ADDR="192.0.2.1", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    assert client_ident(forwarded) == "192.0.2.1"  # not believed
+    assert "chatgate.W005" in ids()
+    assert "chatgate.W005" not in ids(CHATGATE_NUM_PROXIES=0)  # the site says: no proxy
+    assert "X-Forwarded-For but CHATGATE_NUM_PROXIES is unset" in caplog.text
+    client_ident(forwarded)
+    assert caplog.text.count("CHATGATE_NUM_PROXIES is unset") == 1  # logged once, not per request
+
+
+@pytest.mark.parametrize("value", [-1, "2", 1.5, True])
+def test_num_proxies_must_be_a_whole_number(value):
+    assert "chatgate.E005" in ids(CHATGATE_NUM_PROXIES=value)
+    assert "chatgate.E005" not in ids(CHATGATE_NUM_PROXIES=2)

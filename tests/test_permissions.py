@@ -16,7 +16,7 @@ One cell per (page or endpoint, role), each with the exact status expected:
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -39,9 +39,6 @@ NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)  # Monday 19:00 in Paris: the of
 ROLES = ["anonymous", "user", "agent", "staff", "staff_perm", "superuser"]
 LOGIN = "login"
 CHAT_TOKEN = "a-visitors-chat-token-0123456789abcdefghijk"
-STATUS_BOARD_FIX = pytest.mark.xfail(
-    strict=True, reason="status board permission: fixed on branch i6-abuse"
-)
 
 SCHEDULE = {
     "name": "New",
@@ -114,6 +111,7 @@ API = [
 
 MODELS = {  # model -> the object its change and delete pages show
     "schedule": "schedule",
+    "scheduleexception": "christmas",
     "department": "sales",
     "agent": "other_agent",
     "form": "form",
@@ -143,14 +141,7 @@ def cells(rows: list) -> list:
     params = []
     for name, method, url, body, perms, expected in rows:
         for role, status in zip(ROLES, expected, strict=True):
-            marks = (
-                [STATUS_BOARD_FIX] if name == "status board" and role in ("agent", "staff") else []
-            )
-            params.append(
-                pytest.param(
-                    method, url, body, perms, role, status, id=f"{name}-{role}", marks=marks
-                )
-            )
+            params.append(pytest.param(method, url, body, perms, role, status, id=f"{name}-{role}"))
     return params
 
 
@@ -170,8 +161,9 @@ def site(frozen, settings):
     chat = Conversation.objects.create(  # no department: every agent's queue shows it
         widget=shop, token_hash=conversations.hash_token(CHAT_TOKEN), waiting_since=NOW
     )
+    christmas = ScheduleException.objects.create(schedule=spare, date=date(2026, 12, 25))
     names = {"schedule": schedule, "spare": spare, "sales": sales, "form": form, "shop": shop}
-    names.update(other_agent=other, ticket=ticket, chat=chat)
+    names.update(other_agent=other, ticket=ticket, chat=chat, christmas=christmas)
     ids = {key: obj.pk for key, obj in names.items()}
     return {**ids, **{f"{key}_pk": pk for key, pk in ids.items()}} | {
         "other_user": other.user.pk,

@@ -253,3 +253,18 @@ def test_status_of_every_widget_reads_agents_once():
     assert [(w.slug, s.status) for w, s in rows] == [
         (w.slug, services.widget_state(w.slug, at=MONDAY_11_PARIS).status) for w, _ in rows
     ]
+
+
+@pytest.mark.django_db
+def test_holiday_import_keeps_a_schedule_within_its_exceptions_bound():
+    schedule = ScheduleFactory()
+    ScheduleException.objects.bulk_create(
+        ScheduleException(schedule=schedule, date=date(1990, 1, 1) + timedelta(days=n))
+        for n in range(995)
+    )
+    with pytest.raises(
+        ValueError, match="would give .* 1006 exceptions; a schedule holds at most 1000"
+    ):
+        services.import_holidays(schedule, country="FR", years=[2027])
+    assert schedule.exceptions.count() == 995
+    assert services.import_holidays(schedule, country="FR", years=[1990]) == (0, 11)  # all there

@@ -35,7 +35,7 @@ from .conversation_serializers import (
 from .parsers import JSONParser
 from .schema import SpectacularSchema, extend_schema
 from .serializers import FormDefinitionSerializer, WidgetStateSerializer
-from .throttles import VisitorRateThrottle
+from .throttles import RefundsQuota, VisitorRateThrottle
 from .views import SLUG_PARAMETER, AgentViewMixin, DatabaseFaultMixin
 
 #: 400, 403, 404, 415 and 429 are added to every operation by ``schema.add_error_responses``.
@@ -107,10 +107,12 @@ class VisitorView(DatabaseFaultMixin, APIView):
     throttle_classes: list = []
 
 
-class ConversationStartView(VisitorView):
-    """A visitor starts a chat; the server decides now whether anyone can take it."""
+class ConversationStartView(RefundsQuota, VisitorView):
+    """A visitor starts a chat; the server decides now whether anyone can take it. Starts share
+    the visitor's quota with tickets; a refused start (400, 409, 503) gives its unit back."""
 
     throttle_classes = [VisitorRateThrottle]
+    refund_statuses = frozenset({400, 409, 503})
 
     @extend_schema(
         parameters=[SLUG_PARAMETER],

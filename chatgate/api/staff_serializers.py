@@ -12,7 +12,7 @@ from rest_framework import serializers
 from timezone_field.rest_framework import TimeZoneSerializerField
 
 from .. import presence
-from ..availability import Range, load_zone
+from ..availability import MAX_EXCEPTIONS, MAX_RANGES_PER_DAY, Range, load_zone
 from ..models import (
     Agent,
     Department,
@@ -104,20 +104,23 @@ class ExceptionSerializer(WholeRowSerializer):
     date = serializers.DateField()
     label = serializers.CharField(max_length=100, allow_blank=True, default="")
     yearly = serializers.BooleanField(default=False)
-    ranges = RangeSerializer(many=True, default=list)
+    ranges = RangeSerializer(many=True, default=list, max_length=MAX_RANGES_PER_DAY)
 
 
 class ScheduleSerializer(serializers.ModelSerializer):
     timezone = ZoneField()
-    weekly = WeeklyRangeSerializer(many=True, source="weekly_ranges", required=False)
-    exceptions = ExceptionSerializer(many=True, required=False)
+    # The list bounds refuse a huge body before its rows are read; the per-day bound is in validate.
+    weekly = WeeklyRangeSerializer(
+        many=True, source="weekly_ranges", required=False, max_length=7 * MAX_RANGES_PER_DAY
+    )
+    exceptions = ExceptionSerializer(many=True, required=False, max_length=MAX_EXCEPTIONS)
 
     class Meta:
         model = Schedule
         fields = ["id", "name", "timezone", "weekly", "exceptions"]
 
     def validate(self, attrs: dict) -> dict:
-        """Overlaps per weekday and per exception date, worded as in the admin."""
+        """Overlaps and too many ranges per weekday and per exception date, worded as in the admin."""
         rows = [
             (row["weekday"], Range(row["opens"], row["closes"]))
             for row in attrs.get("weekly_ranges", [])

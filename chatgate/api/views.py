@@ -54,7 +54,7 @@ from .staff_serializers import (
     ScheduleSerializer,
     WidgetSerializer,
 )
-from .throttles import VisitorRateThrottle
+from .throttles import RefundsQuota, VisitorRateThrottle
 
 MAX_PERIOD_DAYS = 400
 #: What a slug can be (Django's ``validate_slug``): anything else in the URL is a 404.
@@ -128,9 +128,10 @@ def _etags(header: str) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
 
 
-class TicketCreateView(DatabaseFaultMixin, APIView):
+class TicketCreateView(RefundsQuota, DatabaseFaultMixin, APIView):
     """A visitor sends the offline or contact form the widget offers now; it becomes a ticket.
-    JSON only: a plain HTML form on another site cannot post one (415)."""
+    JSON only: a plain HTML form on another site cannot post one (415). Only accepted
+    submissions use the visitor's quota: a 400 or a 503 gives its unit back."""
 
     schema = SpectacularSchema()
     authentication_classes: list = []

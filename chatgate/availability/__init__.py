@@ -6,7 +6,19 @@ the database and the cache, and every caller passes the instant explicitly.
 
 from __future__ import annotations
 
-from .hours import SEARCH_DAYS, WEEKDAYS, OpeningHours, Range, check_day, find_overlap, load_zone
+from .hours import (
+    HOST_ZONES,
+    MAX_EXCEPTIONS,
+    MAX_RANGES_PER_DAY,
+    SEARCH_DAYS,
+    WEEKDAYS,
+    OpeningHours,
+    Range,
+    check_day,
+    find_overlap,
+    known_zones,
+    load_zone,
+)
 from .presence import AWAY, INVISIBLE, OFFLINE, ONLINE, STATUSES, AgentSnapshot, Availability
 from .state import (
     DepartmentConfig,
@@ -20,7 +32,10 @@ from .state import (
 
 __all__ = [
     "AWAY",
+    "HOST_ZONES",
     "INVISIBLE",
+    "MAX_EXCEPTIONS",
+    "MAX_RANGES_PER_DAY",
     "OFFLINE",
     "ONLINE",
     "SEARCH_DAYS",
@@ -38,6 +53,7 @@ __all__ = [
     "WidgetState",
     "check_day",
     "find_overlap",
+    "known_zones",
     "load_zone",
     "resolve",
 ]

@@ -15,15 +15,19 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 __all__ = [
+    "HOST_ZONES",
+    "MAX_EXCEPTIONS",
+    "MAX_RANGES_PER_DAY",
     "SEARCH_DAYS",
     "WEEKDAYS",
     "OpeningHours",
     "Range",
     "check_day",
     "find_overlap",
+    "known_zones",
     "load_zone",
 ]
 
@@ -35,6 +39,11 @@ _DAY = timedelta(days=1)
 EARLIEST = datetime(1, 1, 3, tzinfo=UTC)
 LATEST = datetime(9998, 1, 1, tzinfo=UTC)
 _PROBE = timedelta(hours=3)  # spacing of the offset probes that find DST transitions
+#: Bounds of one schedule, so that no schedule makes a state cost much (docs/decisions.md).
+MAX_RANGES_PER_DAY = 12
+MAX_EXCEPTIONS = 1000
+#: Names that ``zoneinfo`` may load but whose rules depend on the host's files.
+HOST_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 
 
 @dataclass(frozen=True, order=True)
@@ -70,13 +79,31 @@ class Range:
 
 
 def load_zone(name: str | tzinfo) -> ZoneInfo:
-    """The ``ZoneInfo`` for an IANA name; ``ValueError`` naming it when unknown."""
+    """The ``ZoneInfo`` for an IANA name; ``ValueError`` naming it when unknown.
+
+    Only names of the time zone database are accepted: not the host's own
+    ``localtime``, ``posixrules`` or ``Factory``, nor paths such as
+    ``posix/Europe/Paris``, whose meaning differs from one machine to another.
+    """
+    key = name.key if isinstance(name, ZoneInfo) else str(name)
+    if key in HOST_ZONES:
+        raise ValueError(
+            f"time zone {key!r} depends on the host; use an IANA name such as Europe/Paris"
+        )
+    if key not in known_zones():
+        raise ValueError(f"unknown time zone {key!r}")
     if isinstance(name, ZoneInfo):
         return name
     try:
-        return ZoneInfo(str(name))
+        return ZoneInfo(key)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {str(name)!r}") from None
+        raise ValueError(f"unknown time zone {key!r}") from None
+
+
+@lru_cache(maxsize=1)
+def known_zones() -> frozenset[str]:
+    """IANA names this machine knows, without the host's own ones (read once: 0.1 s)."""
+    return frozenset(available_timezones()) - HOST_ZONES
 
 
 def find_overlap(ranges: Iterable[Range]) -> tuple[Range, Range] | None:
@@ -91,8 +118,11 @@ def find_overlap(ranges: Iterable[Range]) -> tuple[Range, Range] | None:
 
 
 def check_day(ranges: Iterable[Range], *, label: str = "the day") -> tuple[Range, ...]:
-    """The ranges of one day, sorted; ``ValueError`` naming both ranges when two overlap."""
+    """The ranges of one day, sorted; ``ValueError`` naming both ranges when two overlap,
+    or the day when it has more than ``MAX_RANGES_PER_DAY``."""
     ordered = tuple(sorted(ranges))
+    if len(ordered) > MAX_RANGES_PER_DAY:
+        raise ValueError(f"{label} has {len(ordered)} ranges; at most {MAX_RANGES_PER_DAY} per day")
     overlap = find_overlap(ordered)
     if overlap:
         raise ValueError(f"ranges {overlap[0]} and {overlap[1]} overlap on {label}")
@@ -138,6 +168,9 @@ class OpeningHours:
         set_(self, "weekly", _check_weekly(weekly or {}))
         set_(self, "exceptions", _check_dated(exceptions or {}))
         set_(self, "yearly", _check_yearly(yearly or {}))
+        count = len(self.exceptions) + len(self.yearly)
+        if count > MAX_EXCEPTIONS:
+            raise ValueError(f"{count} exceptions; at most {MAX_EXCEPTIONS} per schedule")
 
     # -- what a date holds ---------------------------------------------------
     def exception_for(self, day: date) -> tuple[Range, ...] | None:
@@ -227,39 +260,80 @@ class OpeningHours:
     def _boundaries(self, start: datetime, until: datetime) -> Iterator[datetime]:
         """Every instant in order where ``is_open`` may change (a superset), up to ``until``.
 
-        Candidates are each range's edges converted with both folds (the two
-        passes of a repeated hour) plus the zone's offset transitions (where
-        the wall clock jumps). Days are added lazily; a candidate is released
-        once no later day can produce an earlier one.
+        Candidates are the edges of the open wall-clock time (every day's ranges
+        merged, across midnight too) converted with both folds (the two passes
+        of a repeated hour), plus the zone's offset transitions (where the wall
+        clock jumps). Adjacent or covered ranges add no candidate, so a search
+        costs little whatever the ranges. Days are added lazily; a candidate is
+        released once no later day can produce an earlier one.
         """
         heap: list[datetime] = []
+        span: list[int] = []  # [end] of the open span, in minutes of the proleptic calendar
         day = start.astimezone(self.zone).date() - 2 * _DAY
         last = until.astimezone(self.zone).date() + _DAY
+        previous = None
         while True:
             floor = datetime.combine(day, time(), UTC) - _DAY
             while heap and heap[0] < floor:
                 candidate = heapq.heappop(heap)
                 if candidate > until:
                     return
-                yield candidate
+                if candidate != previous:
+                    yield candidate
+                previous = candidate
             if day > last:
                 break
-            for candidate in self._day_candidates(day):
+            for candidate in self._day_candidates(day, span):
                 heapq.heappush(heap, candidate)
             day += _DAY
         while heap:
             candidate = heapq.heappop(heap)
             if candidate > until:
                 return
-            yield candidate
+            if candidate != previous:
+                yield candidate
+            previous = candidate
 
-    def _day_candidates(self, day: date) -> Iterator[datetime]:
-        for r in self.ranges_for(day):
-            for wall_day, clock in ((day, r.opens), (day + _DAY if r.overnight else day, r.closes)):
-                for fold in (0, 1):
-                    local = datetime.combine(wall_day, clock, self.zone).replace(fold=fold)
-                    yield local.astimezone(UTC)
+    def _day_candidates(self, day: date, span: list[int]) -> Iterator[datetime]:
+        """Edges that reading ``day`` settles, and ``day``'s offset transitions.
+
+        ``span`` holds the end of the span still open (it may go on through
+        later days, e.g. 22:00-06:00 followed by 06:00-22:00).
+        """
+        ranges = self.ranges_for(day)
+        midnight = day.toordinal() * 1440 if ranges or span else 0
+        for start, end in _spans(ranges) if ranges else ():
+            if span and midnight + start <= span[0]:  # continues the open span
+                span[0] = max(span[0], midnight + end)
+                continue
+            if span:
+                yield from self._wall(span.pop())
+            yield from self._wall(midnight + start)
+            span.append(midnight + end)
+        if span and span[0] < midnight + 1440:  # no later day's range starts that early
+            yield from self._wall(span.pop())
         yield from _transitions(self.zone, day)
+
+    def _wall(self, minute: int) -> Iterator[datetime]:
+        """The instants (one per fold) where the wall clock reads ``minute``."""
+        day, of_day = divmod(minute, 1440)
+        wall = datetime.combine(date.fromordinal(day), time(*divmod(of_day, 60)), self.zone)
+        first, second = wall.astimezone(UTC), wall.replace(fold=1).astimezone(UTC)
+        yield first
+        if second != first:
+            yield second
+
+
+@lru_cache(maxsize=1024)
+def _spans(ranges: tuple[Range, ...]) -> tuple[tuple[int, int], ...]:
+    """A day's ranges merged into ``(start, end)`` minutes from its midnight (end may pass 1440)."""
+    merged: list[list[int]] = []
+    for start, end in sorted(r.minutes() for r in ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return tuple((start, end) for start, end in merged)
 
 
 @lru_cache(maxsize=4096)

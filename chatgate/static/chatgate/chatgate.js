@@ -55,6 +55,15 @@
     return new Intl.DateTimeFormat(lang, options).format(at);
   }
 
+  /* "in 13 minutes" from a Retry-After of seconds, in the page's language; "" when absent. */
+  function retryIn(header) {
+    var seconds = Number(header);
+    if (!header || !isFinite(seconds)) return "";
+    var minutes = Math.max(1, Math.ceil(seconds / 60));
+    var relative = new Intl.RelativeTimeFormat(language(), { numeric: "always" });
+    return minutes > 90 ? relative.format(Math.ceil(minutes / 60), "hour") : relative.format(minutes, "minute");
+  }
+
   /* Mirrors the server's checks (chatgate/tickets.py); the server has the last word. */
   function check(field, value, texts) {
     if (field.type === "checkbox") return field.required && !value ? texts.required : "";
@@ -278,13 +287,15 @@
       headers: { "Content-Type": "application/json", Accept: "application/json" },
       body: JSON.stringify(body)
     }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) { return { status: response.status, data: data }; });
+      var retry = response.headers.get("Retry-After");
+      return response.json().catch(function () { return {}; }).then(function (data) { return { status: response.status, data: data, retry: retry }; });
     }).then(function (result) {
       self.submit.disabled = false;
       self.submit.textContent = form.submit_label;
       if (result.status === 201) return self.succeeded(result.data);
       if (result.status === 400) return self.refused(result.data);
-      self.general.textContent = t.failed;
+      var wait = result.status === 429 && retryIn(result.retry);
+      self.general.textContent = wait ? fill(t.throttled, { when: wait }) : t.failed;
     }, function () {
       self.submit.disabled = false;
       self.submit.textContent = form.submit_label;
