@@ -78,6 +78,9 @@ screenshots: setup browser
 
 messages: setup
 	cd chatgate && ../$(PY) ../manage.py makemessages -l fr --no-location --no-wrap && ../$(PY) ../manage.py compilemessages -l fr
+	@# The demo shop's own texts (project/locale).
+	$(PY) manage.py makemessages -l fr --no-location --no-wrap --ignore=chatgate --ignore=.venv --ignore=.venv-compat --ignore=tests --ignore=build --ignore=benchmarks
+	cd project && ../$(PY) ../manage.py compilemessages -l fr
 
 bench: setup
 	$(PY) benchmarks/state.py

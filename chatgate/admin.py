@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
@@ -16,8 +17,10 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from parler.admin import TranslatableAdmin, TranslatableTabularInline
+from parler.utils.views import TabsList
 
-from . import clock, conversations, presence, services
+from . import clock, conversations, languages, presence, services
 from .availability import HOST_ZONES
 from .forms import (
     FormFieldFormSet,
@@ -40,6 +43,7 @@ from .models import (
     WeeklyRange,
     Widget,
 )
+from .tickets import submission_rows
 
 
 class ModelAdmin(admin.ModelAdmin):
@@ -50,6 +54,42 @@ class ModelAdmin(admin.ModelAdmin):
         if any("\x00" in key + value for key, value in request.GET.items()):
             raise IncorrectLookupParameters("a null character in the query")
         return super().get_changelist_instance(request)
+
+
+class SiteLanguages:
+    """parler's admin with a tab per language of ``settings.LANGUAGES``.
+
+    parler shows tabs only for the languages ``PARLER_LANGUAGES`` lists for the
+    site; chatgate's texts follow the site's ``LANGUAGES`` without it.
+    """
+
+    def _language(self, request, obj=None) -> str:
+        code = request.GET.get(self.query_language_key)
+        return languages.supported(code) or languages.default_language()
+
+    def get_queryset_language(self, request) -> str:
+        return self._language(request)
+
+    def get_language_tabs(self, request, obj, available_languages, css_class=None):
+        tabs, current = TabsList(css_class=css_class), self.get_form_language(request, obj)
+        query = request.GET.copy()
+        for code, name in settings.LANGUAGES:
+            query[self.query_language_key] = code
+            status = (
+                "current"
+                if code == current
+                else "available"
+                if code in available_languages
+                else "empty"
+            )
+            tabs.append((f"?{query.urlencode()}", name, code, status))
+        tabs.current_is_translated = current in available_languages
+        tabs.allow_deletion = len(available_languages) > 1
+        return tabs
+
+
+class TranslatedModelAdmin(SiteLanguages, TranslatableAdmin, ModelAdmin):
+    """Staff texts written per language of ``settings.LANGUAGES``: one tab per language."""
 
 
 class WeeklyRangeInline(admin.TabularInline):
@@ -153,8 +193,8 @@ class ScheduleAdmin(ModelAdmin):
                 try:
                     created, skipped = services.import_holidays(schedule, **form.cleaned_data)
                 except ValueError as error:
-                    self.message_user(request, str(error), messages.ERROR)
-                    return None
+                    form.add_error(None, str(error))  # shown above what was typed, kept
+                    break
                 self.message_user(
                     request,
                     _(
@@ -162,7 +202,8 @@ class ScheduleAdmin(ModelAdmin):
                     )
                     % {"schedule": schedule, "created": created, "skipped": skipped},
                 )
-            return None
+            else:
+                return None
         context = {
             **self.admin_site.each_context(request),
             "title": _("Import public holidays"),
@@ -192,12 +233,22 @@ class ScheduleExceptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(ModelAdmin):
-    list_display = ["name", "slug", "schedule", "email", "active", "position"]
+class DepartmentAdmin(TranslatedModelAdmin):
+    list_display = ["__str__", "slug", "schedule", "email", "active", "position"]
     list_editable = ["active", "position"]
     list_filter = ["active"]
-    prepopulated_fields = {"slug": ["name"]}
-    search_fields = ["name", "slug"]
+    search_fields = ["translations__name", "slug"]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {"slug": ["name"]}  # a translated field: parler's way of declaring it
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("schedule")
+            .prefetch_related("translations")
+        )
 
 
 @admin.register(Agent)
@@ -210,10 +261,16 @@ class AgentAdmin(ModelAdmin):
 
     @admin.display(description=_("departments"))
     def team(self, agent: Agent) -> str:
-        return ", ".join(d.name for d in agent.departments.all())
+        return ", ".join(str(d) for d in agent.departments.all())
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user").prefetch_related("departments")
+        teams = Department.objects.prefetch_related("translations")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user")
+            .prefetch_related(models.Prefetch("departments", queryset=teams))
+        )
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -221,22 +278,40 @@ class AgentAdmin(ModelAdmin):
             presence.set_status(obj, obj.status)  # also a heartbeat, shared with every process
 
 
-class FormFieldInline(admin.TabularInline):
+class FormFieldInline(SiteLanguages, TranslatableTabularInline):
     model = FormField
     formset = FormFieldFormSet
     extra = 0
     fields = ["position", "name", "label", "type", "required", "choices", "help", "max_length"]
+    # One row of the table per field: short text areas keep the columns on screen.
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 24})}
+    }
 
 
 @admin.register(Form)
-class FormAdmin(ModelAdmin):
-    list_display = ["name", "kind", "title", "enabled"]
+class FormAdmin(TranslatedModelAdmin):
+    list_display = ["name", "kind", "enabled"]
     list_filter = ["kind", "enabled"]
     inlines = [FormFieldInline]
+    fieldsets = [
+        (None, {"fields": ["name", "kind", "enabled", "department_choice"]}),
+        (
+            _("Texts"),
+            {
+                "fields": ["title", "greeting", "submit_label", "success_message"],
+                "description": _(
+                    "In the language of the tab above. A blank text means the built-in one, "
+                    "translated; a language without a text of its own uses the site's default "
+                    "language's."
+                ),
+            },
+        ),
+    ]
 
 
 @admin.register(Widget)
-class WidgetAdmin(ModelAdmin):
+class WidgetAdmin(TranslatedModelAdmin):
     list_display = ["name", "slug", "mode", "schedule", "when_offline", "force", "active"]
     list_filter = ["mode", "active"]
     prepopulated_fields = {"slug": ["name"]}
@@ -251,7 +326,17 @@ class WidgetAdmin(ModelAdmin):
         (_("Presence"), {"fields": ["away_accepts_chats", "closing_soon_minutes"]}),
         (_("Chats"), {"fields": ["ask_name", "ask_email", "max_wait_minutes"]}),
         (_("Manual override"), {"fields": ["force", "force_until"]}),
-        (_("Texts"), {"fields": ["greeting", "closing_soon_text", "away_reply"]}),
+        (
+            _("Texts"),
+            {
+                "fields": ["greeting", "closing_soon_text", "away_reply"],
+                "description": _(
+                    "In the language of the tab above. A blank text means the built-in one, "
+                    "translated; a language without a text of its own uses the site's default "
+                    "language's."
+                ),
+            },
+        ),
     ]
 
     def get_urls(self):
@@ -325,11 +410,7 @@ class TicketAdmin(ModelAdmin):
 
     @admin.display(description=_("submission"))
     def submission(self, ticket: Ticket) -> str:
-        rows = format_html_join(
-            "",
-            "<tr><th>{}</th><td>{}</td></tr>",
-            ((f["label"], f["value"]) for f in ticket.fields),
-        )
+        rows = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", submission_rows(ticket))
         return format_html('<table class="chatgate-submission">{}</table>', rows)
 
     @admin.display(description=_("transcript"))

@@ -166,3 +166,17 @@ def _forwarded_header_seen() -> bool:
     if app_settings.CACHE not in settings.CACHES:
         return False  # chatgate.E002
     return bool(store.call(cache().get, UNTRUSTED_FORWARDED_KEY))  # unreachable: not seen
+
+
+@register()
+def check_parler_installed(app_configs=None, **kwargs):
+    if apps.is_installed("parler"):
+        return []
+    return [
+        Error(
+            "parler is not in INSTALLED_APPS: the admin's pages for widgets, departments and "
+            "forms (one tab per language) need its templates.",
+            hint='Add "parler" to INSTALLED_APPS (django-parler is installed with chatgate).',
+            id="chatgate.E006",
+        )
+    ]

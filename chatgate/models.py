@@ -12,8 +12,10 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from parler.models import TranslatableModel, TranslatedFields
 from timezone_field import TimeZoneField
 
+from . import languages
 from .availability import (
     HOST_ZONES,
     MAX_EXCEPTIONS,
@@ -44,6 +46,11 @@ def single_line(value: str) -> None:
     """Validator of texts that end up in email headers (widget and department names)."""
     if LINE_BREAK.search(value or ""):
         raise ValidationError(LINE_BREAK_MESSAGE, code="line_break")
+
+
+def choice_list(text: str) -> tuple[str, ...]:
+    """The options of a choice field, written one per line."""
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
 
 
 def parse_ranges(value) -> list[Range]:
@@ -220,9 +227,11 @@ class ScheduleException(models.Model):
                 raise ValidationError(error)
 
 
-class Department(models.Model):
+class Department(TranslatableModel):
     slug = models.SlugField(_("slug"), unique=True)
-    name = models.CharField(_("name"), max_length=100, validators=[single_line])
+    translations = TranslatedFields(
+        name=models.CharField(_("name"), max_length=100, validators=[single_line]),
+    )
     schedule = models.ForeignKey(
         Schedule,
         on_delete=models.PROTECT,
@@ -241,10 +250,10 @@ class Department(models.Model):
     class Meta:
         verbose_name = _("department")
         verbose_name_plural = _("departments")
-        ordering = ["position", "name"]
+        ordering = ["position", "slug"]
 
     def __str__(self) -> str:
-        return self.name
+        return languages.display_name(self) or self.slug
 
 
 class Agent(models.Model):
@@ -286,7 +295,7 @@ class Agent(models.Model):
         return self.display_name
 
 
-class Form(models.Model):
+class Form(TranslatableModel):
     class Kind(models.TextChoices):
         OFFLINE = "offline", _("Offline form")
         CONTACT = "contact", _("Contact form")
@@ -294,11 +303,17 @@ class Form(models.Model):
     name = models.CharField(_("name"), max_length=100, help_text=_("For staff only."))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     enabled = models.BooleanField(_("enabled"), default=True)
-    title = models.CharField(_("title"), max_length=200)
-    greeting = models.TextField(_("greeting"), blank=True)
-    submit_label = models.CharField(_("submit button"), max_length=60, default=_("Send"))
-    success_message = models.TextField(
-        _("success message"), default=_("Thank you, we will get back to you.")
+    translations = TranslatedFields(
+        title=models.CharField(
+            _("title"), max_length=200, blank=True, help_text=_("Blank: the built-in title.")
+        ),
+        greeting=models.TextField(_("greeting"), blank=True),
+        submit_label=models.CharField(
+            _("submit button"), max_length=60, blank=True, help_text=_("Blank: “Send”.")
+        ),
+        success_message=models.TextField(
+            _("success message"), blank=True, help_text=_("Blank: the built-in thanks.")
+        ),
     )
     department_choice = models.BooleanField(
         _("offer a department choice"),
@@ -315,7 +330,7 @@ class Form(models.Model):
         return self.name
 
 
-class FormField(models.Model):
+class FormField(TranslatableModel):
     class Type(models.TextChoices):
         TEXT = "text", _("Text")
         EMAIL = "email", _("Email")
@@ -337,17 +352,19 @@ class FormField(models.Model):
         ],
         help_text=_("The key the value is stored under, e.g. order_number."),
     )
-    label = models.CharField(_("label"), max_length=200)
     type = models.CharField(_("type"), max_length=10, choices=Type.choices, default=Type.TEXT)
     required = models.BooleanField(_("required"), default=False)
-    choices = models.TextField(
-        _("choices"), blank=True, help_text=_("For a choice field: one option per line.")
-    )
-    help = models.CharField(_("help text"), max_length=300, blank=True)
     max_length = models.PositiveIntegerField(
         _("maximum length"), null=True, blank=True, validators=[MinValueValidator(1)]
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    translations = TranslatedFields(
+        label=models.CharField(_("label"), max_length=200),
+        choices=models.TextField(
+            _("choices"), blank=True, help_text=_("For a choice field: one option per line.")
+        ),
+        help=models.CharField(_("help text"), max_length=300, blank=True),
+    )
 
     class Meta:
         verbose_name = _("form field")
@@ -358,18 +375,19 @@ class FormField(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.label
+        return languages.display_name(self, "label") or self.name
 
     @property
     def choice_list(self) -> tuple[str, ...]:
-        return tuple(line.strip() for line in self.choices.splitlines() if line.strip())
+        """The options in the language being edited (the admin's tab)."""
+        return choice_list(self.safe_translation_getter("choices", default=""))
 
     def clean(self) -> None:
         if self.type == self.Type.SELECT and not self.choice_list:
             raise ValidationError({"choices": _("A choice field needs at least one option.")})
 
 
-class Widget(models.Model):
+class Widget(TranslatableModel):
     class Mode(models.TextChoices):
         CHAT = "chat", _("Live chat")
         MESSAGING = "messaging", _("Messaging")
@@ -457,15 +475,21 @@ class Widget(models.Model):
     email = models.EmailField(
         _("email"), blank=True, help_text=_("Tickets go here when their department has none.")
     )
-    greeting = models.CharField(_("greeting"), max_length=300, blank=True)
-    closing_soon_text = models.CharField(
-        _("closing-soon notice"), max_length=300, blank=True, default=_("We are closing soon.")
-    )
-    away_reply = models.TextField(
-        _("automatic reply when nobody is available"),
-        blank=True,
-        default=_("No one is available right now."),
-        help_text=_("Messaging mode: sent once per closed period. Leave blank for no reply."),
+    translations = TranslatedFields(
+        greeting=models.CharField(
+            _("greeting"), max_length=300, blank=True, help_text=_("Blank: the built-in greeting.")
+        ),
+        closing_soon_text=models.CharField(
+            _("closing-soon notice"),
+            max_length=300,
+            blank=True,
+            help_text=_("{time} is replaced by the closing time. Blank: the built-in notice."),
+        ),
+        away_reply=models.TextField(
+            _("automatic reply when nobody is available"),
+            blank=True,
+            help_text=_("Messaging mode: sent once per closed period. Blank: the built-in reply."),
+        ),
     )
     ask_name = models.CharField(
         _("ask the visitor's name"),
@@ -509,14 +533,6 @@ class Widget(models.Model):
             errors["contact_form"] = _("Choose a form of the kind 'Contact form'.")
         if errors:
             raise ValidationError(errors)
-
-    @property
-    def texts(self) -> dict[str, str]:
-        return {
-            "greeting": self.greeting,
-            "closing_soon": self.closing_soon_text,
-            "away_reply": self.away_reply,
-        }
 
 
 class Ticket(models.Model):

@@ -16,12 +16,17 @@ CONFIGURATION = (
     models.Form,
     models.FormField,
 )
+#: Their texts per language (django-parler's translation tables).
+TEXTS = tuple(
+    model._parler_meta.root_model
+    for model in (models.Department, models.Widget, models.Form, models.FormField)
+)
 
 
 @receiver(post_save)
 @receiver(post_delete)
 def configuration_changed(sender, **kwargs) -> None:
-    if sender in CONFIGURATION:
+    if sender in CONFIGURATION or sender in TEXTS:
         store.invalidate()
 
 

@@ -15,8 +15,9 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Prefetch
+from django.utils.translation import gettext as _
 
-from . import clock, presence, store
+from . import clock, languages, presence, store
 from .availability import (
     MAX_EXCEPTIONS,
     OFFLINE,
@@ -33,27 +34,43 @@ from .availability import (
     resolve,
 )
 from .conf import app_settings
-from .models import Agent, Conversation, Department, Form, Schedule, ScheduleException, Widget
+from .models import (
+    Agent,
+    Conversation,
+    Department,
+    Form,
+    Schedule,
+    ScheduleException,
+    Widget,
+    choice_list,
+)
 
 SCHEDULE_PREFETCH = ("schedule__weekly_ranges", "schedule__exceptions")
 
 
 def widget_state(
-    widget: Widget | str, *, at: datetime | None = None, fresh: bool = False
+    widget: Widget | str,
+    *,
+    at: datetime | None = None,
+    fresh: bool = False,
+    language: str | None = None,
 ) -> WidgetState:
     """The state of ``widget`` (an instance or a slug) at ``at`` (default: now).
 
-    ``fresh`` reads the configuration and the agents from the database, not
-    from the cached snapshots: what a chat start decides on. Raises
-    ``Widget.DoesNotExist`` for an unknown slug.
+    Texts are in ``language`` (default: the active language; see
+    ``chatgate.languages``). ``fresh`` reads the configuration and the agents
+    from the database, not from the cached snapshots: what a chat start
+    decides on. Raises ``Widget.DoesNotExist`` for an unknown slug.
     """
     at = at or clock.now()
     slug = widget if isinstance(widget, str) else widget.slug
+    language = languages.visitor_language(language)
     if fresh:
-        config, roster = load_widget_config(slug), load_roster()
+        config, roster = load_widget_config(slug, language), load_roster()
     else:
         version = store.version()  # read once: one shared-cache round trip
-        config, roster = widget_config(slug, version=version), cached_roster(version=version)
+        config = widget_config(slug, version=version, language=language)
+        roster = cached_roster(version=version)
     active, waiting = chat_load()
     return resolve(
         config,
@@ -82,6 +99,7 @@ def unavailable_state(slug: str) -> WidgetState:
         valid_until=None,
         poll_after=app_settings.POLL_SECONDS,
         timezone=settings.TIME_ZONE,
+        language=languages.visitor_language(),
     )
 
 
@@ -89,20 +107,31 @@ def presence_timeout() -> timedelta:
     return timedelta(seconds=app_settings.PRESENCE_TIMEOUT)
 
 
-def widget_config(slug: str, *, version: str | None = None) -> WidgetConfig:
-    """The engine's snapshot of a widget's configuration."""
-    return store.snapshot(f"config:{slug}", lambda: load_widget_config(slug), version)
+def widget_config(
+    slug: str, *, version: str | None = None, language: str | None = None
+) -> WidgetConfig:
+    """The engine's snapshot of a widget's configuration, its texts in ``language``."""
+    language = languages.visitor_language(language)
+    return store.snapshot(
+        f"config:{slug}:{language}", lambda: load_widget_config(slug, language), version
+    )
 
 
-def load_widget_config(slug: str) -> WidgetConfig:
+def load_widget_config(slug: str, language: str | None = None) -> WidgetConfig:
     """Build the snapshot in a fixed number of queries, whatever the number of departments."""
-    departments = Department.objects.select_related("schedule").prefetch_related(*SCHEDULE_PREFETCH)
+    language = languages.visitor_language(language)
+    departments = (
+        Department.objects.select_related("schedule")
+        .prefetch_related(*SCHEDULE_PREFETCH, "translations")
+        .order_by("position", "slug")
+    )
+    forms = [f"{form}{part}" for form in ("offline_form", "contact_form") for part in FORM_PARTS]
     widget = (
         Widget.objects.select_related("schedule", "offline_form", "contact_form")
         .prefetch_related(
             *SCHEDULE_PREFETCH,
-            "offline_form__fields",
-            "contact_form__fields",
+            "translations",
+            *forms,
             Prefetch("departments", queryset=departments),
         )
         .get(slug=slug)
@@ -112,18 +141,23 @@ def load_widget_config(slug: str) -> WidgetConfig:
         slug=widget.slug,
         mode=widget.mode,
         hours=_hours(widget.schedule),
-        departments=tuple(_department(d) for d in offered),
+        departments=tuple(_department(d, language) for d in offered),
         when_offline=widget.when_offline,
         away_accepts_chats=widget.away_accepts_chats,
         closing_soon_minutes=widget.closing_soon_minutes,
         force=widget.force or None,
         force_until=widget.force_until,
-        offline_form=form_definition(widget.offline_form),
-        contact_form=form_definition(widget.contact_form),
+        offline_form=form_definition(widget.offline_form, language),
+        contact_form=form_definition(widget.contact_form, language),
         active=widget.active,
         timezone=_zone_name(widget, offered),
         poll_after=app_settings.POLL_SECONDS,
-        texts=widget.texts,
+        texts={
+            "greeting": languages.text(widget, "greeting", language),
+            "closing_soon": languages.text(widget, "closing_soon_text", language),
+            "away_reply": languages.text(widget, "away_reply", language),
+        },
+        language=language,
     )
 
 
@@ -131,10 +165,9 @@ def _hours(schedule: Schedule | None) -> OpeningHours | None:
     return schedule.to_hours() if schedule is not None else None
 
 
-def _department(department: Department) -> DepartmentConfig:
-    return DepartmentConfig(
-        department.slug, department.name, _hours(department.schedule), department.active
-    )
+def _department(department: Department, language: str) -> DepartmentConfig:
+    name = languages.text(department, "name", language) or department.slug
+    return DepartmentConfig(department.slug, name, _hours(department.schedule), department.active)
 
 
 def _zone_name(widget: Widget, departments: list[Department]) -> str:
@@ -142,23 +175,34 @@ def _zone_name(widget: Widget, departments: list[Department]) -> str:
     return next((str(s.timezone) for s in schedules if s is not None), settings.TIME_ZONE)
 
 
-def form_definition(form: Form | None) -> FormDefinition | None:
-    """A form as the widget renders it; ``None`` when missing or disabled."""
+#: What a form definition reads, prefetched: its texts, its fields and theirs.
+FORM_PARTS = ("__translations", "__fields", "__fields__translations")
+
+
+def form_definition(form: Form | None, language: str | None = None) -> FormDefinition | None:
+    """A form as the widget renders it, in ``language``; ``None`` when missing or disabled."""
     if form is None or not form.enabled:
         return None
+    language = languages.visitor_language(language)
     fields = tuple(
         FormFieldDefinition(
-            f.name, f.label, f.type, f.required, f.choice_list, f.help, f.max_length
+            f.name,
+            languages.text(f, "label", language) or f.name,
+            f.type,
+            f.required,
+            choice_list(languages.text(f, "choices", language)),
+            languages.text(f, "help", language),
+            f.max_length,
         )
         for f in form.fields.all()
     )
     return FormDefinition(
         kind=form.kind,
-        title=form.title,
-        greeting=form.greeting,
+        title=languages.text(form, "title", language, built_in=f"title:{form.kind}"),
+        greeting=languages.staff_text(form, "greeting", language, any_language=False),
         fields=fields,
-        submit_label=form.submit_label,
-        success_message=form.success_message,
+        submit_label=languages.text(form, "submit_label", language),
+        success_message=languages.text(form, "success_message", language),
         id=form.pk,
         department_choice=form.department_choice,
     )
@@ -357,7 +401,9 @@ def import_holidays(
         )
     except NotImplementedError:
         where = f"{country.upper()}/{subdivision}" if subdivision else country.upper()
-        raise ValueError(f"the holidays package has no calendar for {where!r}") from None
+        raise ValueError(
+            _("The holidays package has no calendar for “%(where)s”.") % {"where": where}
+        ) from None
     existing = set(schedule.exceptions.values_list("date", flat=True))
     fresh = [
         ScheduleException(schedule=schedule, date=day, label=str(name)[:100], ranges=[])
@@ -366,8 +412,16 @@ def import_holidays(
     ]
     if len(existing) + len(fresh) > MAX_EXCEPTIONS:
         raise ValueError(
-            f"{len(fresh)} more holidays would give {schedule} {len(existing) + len(fresh)} "
-            f"exceptions; a schedule holds at most {MAX_EXCEPTIONS}"
+            _(
+                "%(count)s more holidays would give %(schedule)s %(total)s exceptions; "
+                "a schedule holds at most %(limit)s."
+            )
+            % {
+                "count": len(fresh),
+                "schedule": schedule,
+                "total": len(existing) + len(fresh),
+                "limit": MAX_EXCEPTIONS,
+            }
         )
     ScheduleException.objects.bulk_create(fresh)
     store.invalidate()  # bulk_create sends no post_save

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -25,12 +25,13 @@ from django.core.mail import EmailMessage
 from django.core.validators import EmailValidator
 from django.db import transaction
 from django.db.models import F, Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from . import clock, conversations, services, tasks
+from . import clock, conversations, languages, services, tasks
 from .availability import FormDefinition, FormFieldDefinition, WidgetState
 from .conf import app_settings
-from .models import LINE_BREAK, LINE_BREAK_MESSAGE, Department, Ticket, Widget
+from .models import LINE_BREAK, LINE_BREAK_MESSAGE, Department, FormField, Ticket, Widget
 from .signals import ticket_created
 from .validators import text_error
 
@@ -64,9 +65,13 @@ class Submission:
 
 
 def submit(widget_slug: str, submission: Submission, *, at: datetime | None = None) -> Ticket:
-    """Validate against the form offered at ``at`` and store the ticket; notify after commit."""
+    """Validate against the form offered at ``at`` and store the ticket; notify after commit.
+
+    The ticket carries ``success_message``: the form's thanks, in the visitor's language.
+    """
     at = at or clock.now()
-    state = services.widget_state(widget_slug, at=at)
+    state = services.widget_state(widget_slug, at=at, language=submission.language or None)
+    submission = replace(submission, language=state.language)  # one of settings.LANGUAGES
     chat, offered = _chat(widget_slug, submission)
     offered = offered or state.form
     form = offered if offered and offered.kind == submission.form else None
@@ -82,6 +87,7 @@ def submit(widget_slug: str, submission: Submission, *, at: datetime | None = No
         if chat is not None:
             _attach(ticket, chat, at)
         transaction.on_commit(lambda: _after_commit(ticket.pk))
+    ticket.success_message = form.success_message
     return ticket
 
 
@@ -262,21 +268,21 @@ def _email(ticket: Ticket) -> EmailMessage:
     recipients = recipients or [address for _name, address in settings.MANAGERS]
     if not recipients:
         raise ValueError("no address to notify: set one on the department, the widget or MANAGERS")
-    lines = [f"{f['label']}: {f['value']}" for f in ticket.fields]
-    lines += [
-        "",
-        f"Page: {ticket.page_url}",
-        f"Language: {ticket.language}",
-        f"Time zone: {ticket.visitor_timezone}",
-    ]
-    if ticket.transcript:
-        lines += ["", "Chat:"]
+    with translation.override(languages.default_language()):  # staff read the site's language
+        lines = [f"{label}: {value}" for label, value in submission_rows(ticket)]
         lines += [
-            f"[{m['created_at'][:16]}] {m['name'] or m['author']}: {m['text']}"
-            for m in ticket.transcript
+            "",
+            _("Page: %(url)s") % {"url": ticket.page_url},
+            _("Language: %(language)s") % {"language": ticket.language},
+            _("Time zone: %(zone)s") % {"zone": ticket.visitor_timezone},
         ]
-    widget = ticket.widget.name if ticket.widget else "-"
-    subject = f"[{widget}] {ticket} ({ticket.get_form_kind_display()})"
+        if ticket.transcript:
+            lines += ["", _("Chat:")]
+            lines += [
+                f"[{m['created_at'][:16]}] {m['name'] or m['author']}: {m['text']}"
+                for m in ticket.transcript
+            ]
+        subject = _subject(ticket)
     return EmailMessage(
         # Names refuse line breaks now; rows saved before must not fail the send forever.
         subject=" ".join(LINE_BREAK.sub(" ", subject).split()),
@@ -285,6 +291,33 @@ def _email(ticket: Ticket) -> EmailMessage:
         to=recipients,
         reply_to=[ticket.email] if ticket.email else None,
     )
+
+
+def _subject(ticket: Ticket) -> str:
+    widget = ticket.widget.name if ticket.widget else "-"
+    return f"[{widget}] {ticket} ({ticket.get_form_kind_display()})"
+
+
+def submission_rows(ticket: Ticket) -> list[tuple[str, str]]:
+    """``(label, value)`` of each field as staff read it, in the active language.
+
+    The label is the form's own in that language (the one the visitor saw when
+    the field is gone); a checkbox reads "yes" or "no", other values as typed.
+    """
+    language = languages.visitor_language()
+    labels = {}
+    if ticket.form_id is not None:
+        fields = FormField.objects.filter(form_id=ticket.form_id).prefetch_related("translations")
+        labels = {f.name: languages.staff_text(f, "label", language) for f in fields}
+    return [(labels.get(f["name"]) or f["label"], _shown(f["value"])) for f in ticket.fields]
+
+
+def _shown(value) -> str:
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    return str(value)
 
 
 def pending_notifications() -> list[int]:

@@ -12,11 +12,13 @@ def widget_texts() -> dict[str, str]:
         "leaveMessage": _("Leave a message"),
         "contact": _("Contact us"),
         "close": _("Close"),
-        "backAt": _("We'll be back {when}."),
-        "today": _("today at {time}"),
-        "tomorrow": _("tomorrow at {time}"),
+        "backToday": _("We'll be back today at {time}."),
+        "backTomorrow": _("We'll be back tomorrow at {time}."),
+        # {day} is a weekday, as the browser writes it in the page's language: "Monday", "lundi".
+        "backWeekday": _("We'll be back on {day} at {time}."),
+        # {date} is a day and a month, as the browser writes it: "December 28", "28 décembre".
+        "backDate": _("We'll be back on {date} at {time}."),
         "nobody": _("No one is available right now."),
-        "closingSoon": _("We are closing soon."),
         "required": _("This field is required."),
         "requiredMark": _("required"),
         "email": _("Enter a valid email address."),

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "parler",
     "drf_spectacular_sidecar",
     "django_tasks_db",
     "chatgate",
@@ -67,6 +68,7 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
+LOCALE_PATHS = [BASE_DIR / "project" / "locale"]  # the demo shop's own texts
 USE_TZ = True
 
 STATIC_URL = "static/"

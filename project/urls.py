@@ -8,4 +8,5 @@ urlpatterns = [
     path("gate/", TemplateView.as_view(template_name="shop/gate.html"), name="gate"),
     path("admin/", admin.site.urls),
     path("chatgate/", include("chatgate.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # the language switcher's set_language
 ]

@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "parler",
     "drf_spectacular_sidecar",
     "django_tasks_db",  # a background task backend, for the tests that need one
     "corsheaders",

@@ -255,11 +255,21 @@ def test_import_holidays_admin_action(staff):
     assert (christmas.ranges, christmas.label) == ([], named)
 
 
-def test_import_holidays_unknown_country_is_reported(staff):
+def test_import_holidays_unknown_country_is_reported_on_the_form_that_keeps_what_was_typed(staff):
     schedule = ScheduleFactory()
-    response = import_holidays(staff, schedule, follow=True, country="ZZ", years="2026")
-    assert "no calendar for &#x27;ZZ&#x27;" in response.content.decode()
+    response = import_holidays(staff, schedule, country="ZZ", years="2026, 2027")
+    page = response.content.decode()
+    assert response.status_code == 200  # the form again, not a redirect that loses it
+    assert "no calendar for “ZZ”" in page
+    assert 'name="country" value="ZZ"' in page and 'value="2026, 2027"' in page
     assert not ScheduleException.objects.exists()
+
+
+def test_the_holiday_import_speaks_the_admins_language(staff):
+    schedule = ScheduleFactory()
+    staff.cookies["django_language"] = "fr"
+    page = import_holidays(staff, schedule, country="ZZ", years="2026").content.decode()
+    assert "pas de calendrier pour « ZZ »" in page
 
 
 def test_form_fields_inline_refuses_a_name_used_twice(staff):

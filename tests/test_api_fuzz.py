@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from chatgate import conversations, presence
-from chatgate.models import Conversation, Department, Form, Message, Widget
+from chatgate.models import Conversation, Department, Form, Message, Ticket, Widget
 from tests import clock
 from tests.factories import (
     AgentFactory,
@@ -74,7 +74,12 @@ def seed() -> dict[str, object]:
         waiting_since=NOW,
     )
     Message.objects.create(conversation=chat, author="visitor", text="Hello", created_at=NOW)
+    ticket = Ticket.objects.create(
+        widget=Widget.objects.get(slug="default"), form=form, form_kind="offline", fields=[]
+    )
     return {
+        "forms": form.pk,
+        "tickets": ticket.pk,
         "schedules": schedule.pk,
         "agents": agent.pk,
         "departments": "sales",

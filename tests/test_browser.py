@@ -262,7 +262,7 @@ def test_g2_french_visitor_gets_french_texts_and_times(browser, live_server, fro
     page.goto(f"{live_server.url}/page/shop/")
     page.get_by_role("button", name="Laisser un message").click()
     expect(page.locator(".chatgate-back-at")).to_have_text("Nous serons de retour demain à 09:00.")
-    page.get_by_role("button", name="Send").click()  # the form's own label, set by staff
+    page.get_by_role("button", name="Envoyer").click()  # the built-in label, in French
     expect(page.locator("#chatgate-shop-field-name-error")).to_have_text(
         "Ce champ est obligatoire."
     )
@@ -286,10 +286,10 @@ def test_polls_with_if_none_match_and_pauses_while_the_tab_is_hidden(page: Page,
     page.wait_for_function("window.Chatgate && Chatgate.get('state')")
     polls = lambda: page.evaluate("window.polls")  # noqa: E731
     assert polls() == []  # the first state is in the page
-    with page.expect_response("**/state/"):
+    with page.expect_response("**/state/?lang=*"):
         page.clock.run_for(30_500)  # poll_after is 30 s
     assert polls() == [None]
-    with page.expect_response("**/state/") as second:
+    with page.expect_response("**/state/?lang=*") as second:
         page.clock.run_for(30_500)
     assert polls()[1].startswith('"') and second.value.status == 304  # revalidated with the ETag
     page.evaluate(
@@ -298,7 +298,7 @@ def test_polls_with_if_none_match_and_pauses_while_the_tab_is_hidden(page: Page,
     )
     page.clock.run_for(120_000)
     assert len(polls()) == 2  # no polling while hidden
-    with page.expect_response("**/state/"):
+    with page.expect_response("**/state/?lang=*"):
         page.evaluate(
             "Object.defineProperty(document, 'hidden', {value: false, configurable: true});"
             "document.dispatchEvent(new Event('visibilitychange'))"
@@ -376,7 +376,7 @@ def test_a_page_clock_ahead_of_the_server_does_not_poll_in_a_loop(page: Page, li
     page.wait_for_function("window.Chatgate && Chatgate.get('state')")
     page.clock.run_for(10_000)
     assert page.evaluate("window.fetches") == 0  # valid_until looks past: the 30 s poll takes over
-    with page.expect_response("**/state/"):
+    with page.expect_response("**/state/?lang=*"):
         page.clock.run_for(21_000)
     assert page.evaluate("window.fetches") == 1
 

@@ -37,17 +37,17 @@ def test_the_widget_keeps_its_last_state_for_two_polls_then_hides(page: Page, li
     page.evaluate("window.seen = []; Chatgate.on('status', s => seen.push(s.can_start_chat))")
     root = page.locator("#chatgate-shop")
     expect(root).to_have_attribute("data-show", "chat")
-    page.route("**/state/", unavailable)
-    with page.expect_response("**/state/"):
+    page.route("**/state/?lang=*", unavailable)
+    with page.expect_response("**/state/?lang=*"):
         page.clock.run_for(30_500)  # the first poll fails: the last state still holds
     expect(page.get_by_role("button", name="Chat with us")).to_be_visible()
-    with page.expect_response("**/state/"):
+    with page.expect_response("**/state/?lang=*"):
         page.clock.run_for(60_000)  # Retry-After: 60; the state is now older than two polls
     expect(root).to_be_hidden()
     expect(page.locator(".chatgate-live")).to_have_text("Chat is not available right now.")
     assert page.evaluate("seen") == [True, False]  # gating scripts are told, too
-    page.unroute("**/state/")
-    with page.expect_response("**/state/"):
+    page.unroute("**/state/?lang=*")
+    with page.expect_response("**/state/?lang=*"):
         page.clock.run_for(60_000)
     expect(page.get_by_role("button", name="Chat with us")).to_be_visible()
 
@@ -67,11 +67,11 @@ def test_a_page_rendered_while_the_database_was_down_shows_the_widget_once_it_is
     root = page.locator("#chatgate-shop")
     expect(root).to_be_hidden()
     expect(root).to_have_attribute("data-show", "hidden")
-    with page.expect_response("**/state/") as answer:
+    with page.expect_response("**/state/?lang=*") as answer:
         page.clock.run_for(30_500)
     assert answer.value.status == 503
     monkeypatch.setattr(services, "widget_state", real)
-    with page.expect_response("**/state/") as answer:
+    with page.expect_response("**/state/?lang=*") as answer:
         page.clock.run_for(30_500)
     assert answer.value.status == 200
     expect(page.get_by_role("button", name="Chat with us")).to_be_visible()

@@ -107,3 +107,9 @@ def test_a_request_seen_with_x_forwarded_for_and_no_num_proxies_is_a_warning(cap
 def test_num_proxies_must_be_a_whole_number(value):
     assert "chatgate.E005" in ids(CHATGATE_NUM_PROXIES=value)
     assert "chatgate.E005" not in ids(CHATGATE_NUM_PROXIES=2)
+
+
+def test_texts_per_language_need_parler_installed(settings):
+    assert "chatgate.E006" not in ids()
+    apps = [app for app in settings.INSTALLED_APPS if app != "parler"]
+    assert "chatgate.E006" in ids(INSTALLED_APPS=apps)

@@ -118,10 +118,10 @@ def test_import_holidays_with_subdivision():
     ("args", "message"),
     [
         (["Nope", "--country", "FR", "--years", "2026"], "No schedule 'Nope'"),
-        (["Paris office", "--country", "ZZ", "--years", "2026"], "no calendar for 'ZZ'"),
+        (["Paris office", "--country", "ZZ", "--years", "2026"], "no calendar for “ZZ”"),
         (
             ["Paris office", "--country", "FR", "--subdivision", "XX", "--years", "2026"],
-            "no calendar for 'FR/XX'",
+            "no calendar for “FR/XX”",
         ),
     ],
 )

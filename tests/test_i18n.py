@@ -2,7 +2,11 @@ from __future__ import annotations
 
 import gettext
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +15,8 @@ from django.utils import translation
 from chatgate.models import REASON_LABELS
 from chatgate.widget_texts import widget_texts
 
-LOCALE = Path(__file__).resolve().parent.parent / "chatgate" / "locale" / "fr" / "LC_MESSAGES"
+ROOT = Path(__file__).resolve().parent.parent
+LOCALE = ROOT / "chatgate" / "locale" / "fr" / "LC_MESSAGES"
 
 
 def po_entries() -> dict[str, str]:
@@ -49,6 +54,30 @@ def test_compiled_catalogue_matches_its_source():
 @pytest.mark.parametrize("language", ["fr", "fr-fr"])
 def test_widget_and_reason_texts_in_french(language):
     with translation.override(language):
-        assert widget_texts()["backAt"] == "Nous serons de retour {when}."
+        assert widget_texts()["backWeekday"] == "Nous serons de retour {day} à {time}."
         assert str(REASON_LABELS["no_agents"]) == "Aucun agent disponible"
     assert widget_texts()["chat"] == "Chat with us"
+
+
+def test_every_message_in_the_sources_has_a_french_translation(tmp_path):
+    """makemessages over a copy of the app: a message added or changed in Python or a
+    template (the widget's texts are Python) without a French translation fails here,
+    and so does a fuzzy one."""
+    copy = tmp_path / "chatgate"
+    shutil.copytree(ROOT / "chatgate", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "django", "makemessages", "-l", "fr", "--no-location"]
+    subprocess.run(command, cwd=copy, env=env, check=True, capture_output=True)
+    catalogue = copy / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+
+    def msgids(*flags: str) -> list[str]:
+        out = subprocess.run(
+            ["msgattrib", *flags, "--no-wrap", str(catalogue)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return [json.loads(f'"{m}"') for m in re.findall(r'^msgid "(.+)"$', out, re.M)]
+
+    assert msgids("--untranslated") == []
+    assert msgids("--only-fuzzy") == []

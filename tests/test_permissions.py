@@ -98,6 +98,16 @@ API = [
     ("widget put", "PUT", "/chatgate/api/widgets/shop/", {"slug": "shop", "name": "Shop"}, ["change_widget"], staff_api(200)),
     ("widget patch", "PATCH", "/chatgate/api/widgets/shop/", {"force": "closed"}, ["change_widget"], staff_api(200)),
     ("widget delete", "DELETE", "/chatgate/api/widgets/shop/", None, ["delete_widget"], staff_api(204)),
+    ("forms", "GET", "/chatgate/api/forms/", None, ["view_form"], staff_api(200)),
+    ("form create", "POST", "/chatgate/api/forms/", {"name": "New", "kind": "contact", "fields": [{"name": "email", "type": "email", "label": "Email"}]}, ["add_form"], staff_api(201)),
+    ("form", "GET", "/chatgate/api/forms/{form}/", None, ["view_form"], staff_api(200)),
+    ("form patch", "PATCH", "/chatgate/api/forms/{form}/", {"title": "Write to us"}, ["change_form"], staff_api(200)),
+    ("form delete", "DELETE", "/chatgate/api/forms/{spare_form}/", None, ["delete_form"], staff_api(204)),
+    ("form in use delete", "DELETE", "/chatgate/api/forms/{form}/", None, ["delete_form"], staff_api(409)),
+    ("tickets", "GET", "/chatgate/api/tickets/?status=new", None, ["view_ticket"], staff_api(200)),
+    ("ticket read", "GET", "/chatgate/api/tickets/{ticket}/", None, ["view_ticket"], staff_api(200)),
+    ("ticket solved", "PATCH", "/chatgate/api/tickets/{ticket}/", {"status": "solved"}, ["change_ticket"], staff_api(200)),
+    ("ticket delete", "DELETE", "/chatgate/api/tickets/{ticket}/", None, ["delete_ticket"], (403, 403, 403, 403, 405, 405)),
     ("chat start", "POST", "/chatgate/api/widgets/shop/conversations/", {"message": "Hello"}, [], public(409)),  # closed now
     ("chat read", "GET", "/chatgate/api/conversations/{chat_token}/messages/", None, [], public(200)),
     ("chat send", "POST", "/chatgate/api/conversations/{chat_token}/messages/", {"text": "Hi"}, [], public(201)),
@@ -154,6 +164,7 @@ def site(frozen, settings):
     sales = DepartmentFactory(slug="sales", name="Sales", schedule=schedule)
     form = FormFactory(kind=Form.Kind.OFFLINE)
     FormFieldFactory(form=form, name="email", type="email", required=True)
+    spare_form = FormFactory(kind=Form.Kind.CONTACT)
     shop = WidgetFactory(slug="shop", schedule=schedule, departments=[sales], offline_form=form)
     other = AgentFactory(departments=[sales])
     presence.set_status(other, "online", at=NOW)
@@ -163,6 +174,7 @@ def site(frozen, settings):
     )
     christmas = ScheduleException.objects.create(schedule=spare, date=date(2026, 12, 25))
     names = {"schedule": schedule, "spare": spare, "sales": sales, "form": form, "shop": shop}
+    names["spare_form"] = spare_form
     names.update(other_agent=other, ticket=ticket, chat=chat, christmas=christmas)
     ids = {key: obj.pk for key, obj in names.items()}
     return {**ids, **{f"{key}_pk": pk for key, pk in ids.items()}} | {

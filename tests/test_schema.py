@@ -48,6 +48,10 @@ def test_every_endpoint_is_described(schema):
         "/api/agents/{id}/",
         "/api/widgets/",
         "/api/widgets/{slug}/",
+        "/api/forms/",
+        "/api/forms/{id}/",
+        "/api/tickets/",
+        "/api/tickets/{id}/",
     }
 
 
@@ -148,7 +152,7 @@ def _responses(schema, path: str, method: str) -> dict:
 @pytest.mark.parametrize(
     ("path", "method", "statuses"),
     [
-        ("/api/widgets/{slug}/state/", "get", {"200", "304", "404", "503"}),
+        ("/api/widgets/{slug}/state/", "get", {"200", "304", "400", "404", "503"}),
         ("/api/widgets/{slug}/tickets/", "post", {"201", "400", "404", "415", "429", "503"}),
         ("/api/agent/status/", "get", {"200", "403"}),
         ("/api/agent/status/", "put", {"200", "400", "403", "415"}),
@@ -188,6 +192,7 @@ ENUMS = {
     "AgentStatusEnum", "StateStatusEnum", "ReasonEnum", "ShowEnum", "FormKindEnum",
     "WidgetModeEnum", "WhenOfflineEnum", "ForceEnum", "BlankEnum", "NullEnum",
     "AskEnum", "ConversationStatusEnum", "AuthorEnum", "RefusedCodeEnum", "UnavailableCodeEnum",
+    "TicketStatusEnum", "FieldTypeEnum",
 }  # fmt: skip
 
 

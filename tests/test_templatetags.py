@@ -61,7 +61,8 @@ def test_widget_tag_inlines_state_and_loads_one_deferred_script(shop):
             1
         )
     )
-    assert config["stateUrl"] == "/chatgate/api/widgets/shop/state/"
+    assert config["stateUrl"] == "/chatgate/api/widgets/shop/state/?lang=en"
+    assert config["language"] == "en"
     assert config["ticketsUrl"] == "/chatgate/api/widgets/shop/tickets/"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -73,6 +74,9 @@ class WidgetStateSerializer(serializers.Serializer):
     departments = DepartmentStateSerializer(many=True)
     form = FormDefinitionSerializer(allow_null=True)
     texts = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    language = serializers.CharField(
+        help_text="The language of the texts: the one asked for (?lang=), else the request's."
+    )
 
 
 class TicketSubmissionSerializer(serializers.Serializer):
@@ -96,7 +100,7 @@ class TicketSubmissionSerializer(serializers.Serializer):
 
     def validate_website(self, value: str) -> str:
         if value:
-            raise serializers.ValidationError("Leave this field empty.")
+            raise serializers.ValidationError(_("Leave this field empty."))
         return value
 
     def validate_timezone(self, value: str) -> str:

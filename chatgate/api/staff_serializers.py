@@ -25,6 +25,7 @@ from ..models import (
     weekly_errors,
 )
 from .serializers import UTCDateTimeField
+from .translated import TranslatedSerializerMixin, text_field, translations_field
 
 TIME_FORMAT = "%H:%M"
 #: What MinuteField reads and writes: ``09:00`` (``09:00:00`` is read too).
@@ -181,10 +182,14 @@ class ScheduleSerializer(serializers.ModelSerializer):
         schedule.save()  # one more signal after bulk writes: cached snapshots are rebuilt
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(TranslatedSerializerMixin, serializers.ModelSerializer):
+    translated = ("name",)
+    name = text_field(Department, "name")
+    translations = translations_field(Department, translated)
+
     class Meta:
         model = Department
-        fields = ["id", "slug", "name", "schedule", "email", "active"]
+        fields = ["id", "slug", "name", "schedule", "email", "active", "translations"]
 
 
 class AgentSerializer(serializers.ModelSerializer):
@@ -205,7 +210,12 @@ class AgentSerializer(serializers.ModelSerializer):
         return agent
 
 
-class WidgetSerializer(serializers.ModelSerializer):
+class WidgetSerializer(TranslatedSerializerMixin, serializers.ModelSerializer):
+    translated = ("greeting", "closing_soon_text", "away_reply")
+    greeting = text_field(Widget, "greeting", required=False)
+    closing_soon_text = text_field(Widget, "closing_soon_text", required=False)
+    away_reply = text_field(Widget, "away_reply", required=False)
+    translations = translations_field(Widget, translated)
     departments = serializers.SlugRelatedField(
         slug_field="slug", queryset=Department.objects.all(), many=True, required=False
     )
@@ -246,11 +256,13 @@ class WidgetSerializer(serializers.ModelSerializer):
             "ask_name",
             "ask_email",
             "max_wait_minutes",
+            "translations",
         ]
 
     def validate(self, attrs: dict) -> dict:
         """The model's own ``clean()`` rules (form kinds, an end time without override)."""
-        values = {k: v for k, v in attrs.items() if k != "departments"}
+        skip = {"departments", "translations", *self.translated}
+        values = {k: v for k, v in attrs.items() if k not in skip}
         instance = Widget(**{**self._current(), **values})
         try:
             instance.clean()

@@ -12,6 +12,8 @@ router.register("schedules", views.ScheduleViewSet, basename="schedule")
 router.register("departments", views.DepartmentViewSet, basename="department")
 router.register("agents", views.AgentViewSet, basename="agent")
 router.register("widgets", views.WidgetViewSet, basename="widget")
+router.register("forms", views.FormViewSet, basename="form")
+router.register("tickets", views.TicketViewSet, basename="ticket")
 
 urlpatterns = [
     path("widgets/<slug:slug>/state/", views.WidgetStateView.as_view(), name="widget-state"),

@@ -20,6 +20,7 @@ from rest_framework import status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import (
     AllowAny,
     DjangoModelPermissions,
@@ -29,9 +30,9 @@ from rest_framework.permissions import (
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import __version__, clock, presence, services, store, tickets
+from .. import __version__, clock, languages, presence, services, store, tickets
 from ..conf import app_settings
-from ..models import Agent, Department, Schedule, Widget
+from ..models import Agent, Department, Form, Schedule, Ticket, Widget
 from ..validators import text_error
 from . import conversation_serializers as chat
 from .parsers import JSONParser
@@ -47,6 +48,7 @@ from .serializers import (
     TicketSubmissionSerializer,
     WidgetStateSerializer,
 )
+from .staff_forms import FormSerializer, TicketSerializer
 from .staff_serializers import (
     AgentSerializer,
     DepartmentSerializer,
@@ -85,9 +87,9 @@ class DatabaseFaultMixin:
         return super().handle_exception(exc)
 
 
-def state_or_404(slug: str, at):
+def state_or_404(slug: str, at, language: str | None = None):
     try:
-        return services.widget_state(slug, at=at)
+        return services.widget_state(slug, at=at, language=language)
     except Widget.DoesNotExist:
         raise NotFound(f"No widget {slug!r}.") from None
 
@@ -102,7 +104,15 @@ class WidgetStateView(DatabaseFaultMixin, APIView):
     throttle_classes: list = []
 
     @extend_schema(
-        parameters=[SLUG_PARAMETER],
+        parameters=[
+            SLUG_PARAMETER,
+            OpenApiParameter(
+                "lang",
+                str,
+                description="A language of the site (its LANGUAGES), e.g. fr. Without it, the "
+                "request's language, and the answer varies on Accept-Language and Cookie.",
+            ),
+        ],
         responses={
             200: WidgetStateSerializer,
             304: OpenApiResponse(description="Not modified"),
@@ -111,7 +121,10 @@ class WidgetStateView(DatabaseFaultMixin, APIView):
     )
     def get(self, request, slug: str) -> Response:
         now = clock.now()
-        state = state_or_404(slug, now)
+        language = request.query_params.get("lang")
+        if language is not None and languages.supported(language) is None:
+            raise ValidationError({"lang": [f"{language!r} is not a language of this site."]})
+        state = state_or_404(slug, now, language)
         data = WidgetStateSerializer(state).data
         etag = f'"{hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]}"'
         max_age = app_settings.STATE_MAX_AGE
@@ -119,6 +132,8 @@ class WidgetStateView(DatabaseFaultMixin, APIView):
             left = (state.valid_until - now).total_seconds()
             max_age = max(0, min(max_age, math.floor(left)))
         headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
+        if language is None:  # the language came from the request's headers and cookie
+            headers["Vary"] = "Accept-Language, Cookie"
         if etag in _etags(request.headers.get("If-None-Match", "")):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
         return Response(data, headers=headers)
@@ -163,7 +178,7 @@ class TicketCreateView(RefundsQuota, DatabaseFaultMixin, APIView):
                 errors["state"] = WidgetStateSerializer(refused.state).data
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         return Response(
-            {"id": ticket.pk, "message": ticket.form.success_message},
+            {"id": ticket.pk, "message": ticket.success_message},
             status=status.HTTP_201_CREATED,
         )
 
@@ -252,6 +267,7 @@ class StaffViewSet(viewsets.ModelViewSet):
     parser_classes = [JSONParser]
     permission_classes = [IsAdminUser, StaffPermissions]
     throttle_classes: list = []
+    pagination_class = None  # whatever the host's REST_FRAMEWORK pages
     conflicts_on_delete = True  # perform_destroy: 409 while the object is still in use
 
     def get_authenticators(self):
@@ -320,7 +336,7 @@ def _instant(request, name: str) -> datetime:
 
 
 class DepartmentViewSet(StaffViewSet):
-    queryset = Department.objects.all()
+    queryset = Department.objects.prefetch_related("translations")
     serializer_class = DepartmentSerializer
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
@@ -332,10 +348,74 @@ class AgentViewSet(StaffViewSet):
 
 
 class WidgetViewSet(StaffViewSet):
-    queryset = Widget.objects.prefetch_related("departments")
+    queryset = Widget.objects.prefetch_related("departments", "translations")
     serializer_class = WidgetSerializer
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
+
+
+class FormViewSet(StaffViewSet):
+    queryset = Form.objects.prefetch_related("translations", "fields__translations")
+    serializer_class = FormSerializer
+
+
+class TicketPages(CursorPagination):
+    """Newest first, 100 a page; a cursor stays right while new tickets arrive."""
+
+    ordering = "-created_at"
+    page_size = 100
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound:  # DRF's answer to a cursor it cannot read: bad input, not a missing page
+            raise ValidationError(
+                {self.cursor_query_param: [self.invalid_cursor_message]}
+            ) from None
+
+
+class TicketViewSet(StaffViewSet):
+    """Tickets for a helpdesk to pick up: filter by ``widget``, ``department``, ``status``,
+    ``since`` (an instant); mark one ``solved`` with a PATCH of its ``status``."""
+
+    queryset = Ticket.objects.select_related("widget", "department")
+    serializer_class = TicketSerializer
+    pagination_class = TicketPages
+    http_method_names = ["get", "patch", "head", "options"]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("widget", str, description="A widget's slug"),
+            OpenApiParameter("department", str, description="A department's slug"),
+            OpenApiParameter("status", str, enum=Ticket.Status.values),
+            OpenApiParameter("since", datetime, description="Created at or after this instant"),
+        ]
+    )
+    def list(self, request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        tickets = super().get_queryset()
+        if self.action != "list":
+            return tickets
+        query = self.request.query_params
+        for name in ("widget", "department", "status"):
+            unstorable = text_error(query.get(name, ""))
+            if unstorable:
+                raise ValidationError({name: [unstorable]})
+        if query.get("widget"):
+            tickets = tickets.filter(widget__slug=query["widget"])
+        if query.get("department"):
+            tickets = tickets.filter(department__slug=query["department"])
+        if query.get("status"):
+            if query["status"] not in Ticket.Status.values:
+                raise ValidationError(
+                    {"status": [f"Choose one of {', '.join(Ticket.Status.values)}."]}
+                )
+            tickets = tickets.filter(status=query["status"])
+        if query.get("since"):
+            tickets = tickets.filter(created_at__gte=_instant(self.request, "since"))
+        return tickets
 
 
 @csrf_exempt  # it changes nothing, whatever the method
@@ -372,6 +452,8 @@ class SchemaView(SpectacularAPIView):
                 "WhenOfflineEnum": "chatgate.models.Widget.WhenOffline",
                 "ForceEnum": "chatgate.models.Widget.Force",
                 "AskEnum": "chatgate.models.Widget.Ask",
+                "TicketStatusEnum": "chatgate.models.Ticket.Status",
+                "FieldTypeEnum": "chatgate.models.FormField.Type",
                 "ConversationStatusEnum": chat.STATUSES,
                 "AuthorEnum": chat.AUTHORS,
                 "RefusedCodeEnum": chat.REFUSALS,

@@ -81,6 +81,7 @@ class WidgetConfig:
     timezone: str = "UTC"
     poll_after: int = 30
     texts: Mapping[str, str] = field(default_factory=dict)
+    language: str = ""  # of the texts
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class WidgetState:
     departments: tuple[DepartmentState, ...] = ()
     form: FormDefinition | None = None
     texts: Mapping[str, str] = field(default_factory=dict)
+    language: str = ""  # of the texts: staff's and the built-in ones
 
     def department(self, slug: str) -> DepartmentState | None:
         return next((d for d in self.departments if d.slug == slug), None)
@@ -240,6 +242,7 @@ def _state(ctx, status, reason, departments, *, opens_at, closes_at) -> WidgetSt
         departments=tuple(departments),
         form=form,
         texts=dict(config.texts),
+        language=config.language,
     )
 
 

@@ -31,12 +31,14 @@ def offered_form(conversation: Conversation) -> FormDefinition | None:
     """The form a waiting visitor has been offered after the longest wait, if any."""
     if conversation.status != WAITING or conversation.form_offered_at is None:
         return None
-    return fallback_form(conversation.widget)
+    return fallback_form(conversation.widget, conversation.language)
 
 
-def fallback_form(widget: Widget) -> FormDefinition | None:
-    """The widget's offline form, else its contact form (``None`` when neither is enabled)."""
-    config = services.widget_config(widget.slug)
+def fallback_form(widget: Widget, language: str | None = None) -> FormDefinition | None:
+    """The widget's offline form, else its contact form (``None`` when neither is enabled).
+
+    Its texts are in ``language``: the visitor's, for a form offered in a chat."""
+    config = services.widget_config(widget.slug, language=language)
     return config.offline_form or config.contact_form
 
 

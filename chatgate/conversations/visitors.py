@@ -69,7 +69,9 @@ def start(
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         _lock_departments(widget)
-        state = services.widget_state(widget_slug, at=at, fresh=True)
+        state = services.widget_state(
+            widget_slug, at=at, fresh=True, language=visitor.language or None
+        )
         slug = _route(state, department)
         conversation = Conversation.objects.create(
             widget=widget,
@@ -78,7 +80,7 @@ def start(
             visitor_name=visitor.name,
             visitor_email=visitor.email,
             page_url=visitor.page_url,
-            language=visitor.language[:35],
+            language=state.language,
             visitor_timezone=visitor.timezone,
             user_agent=visitor.user_agent.replace("\x00", "")[:500],  # a header, not validated
             started_at=at,

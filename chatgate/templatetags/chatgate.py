@@ -61,9 +61,11 @@ def chatgate_widget(context, slug: str) -> str:
         return ""
     request = context.get("request")
     rendered = context.render_context.setdefault("chatgate_assets", set())
+    language = state.language  # the page's: Django activated it for this request
     config = {
         "slug": slug,
-        "stateUrl": reverse("chatgate:widget-state", kwargs={"slug": slug}),
+        "language": language,
+        "stateUrl": reverse("chatgate:widget-state", kwargs={"slug": slug}) + f"?lang={language}",
         "ticketsUrl": reverse("chatgate:widget-tickets", kwargs={"slug": slug}),
         "texts": widget_texts(),
     }

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from chatgate import clock, presence
+from chatgate import clock, languages, presence
 from chatgate.models import (
     Agent,
     Department,
@@ -48,10 +48,15 @@ SCHEDULES = {
         [(date(2026, 11, 26), "Thanksgiving", False)],
     ),
 }
-# slug: (name, own schedule or None for the widget's, email, position)
+# slug: (name per language, own schedule or None for the widget's, email, position)
 DEPARTMENTS = {
-    "sales": ("Sales", None, "sales@example.com", 0),
-    "support": ("Support", "New York support", "support@example.com", 1),
+    "sales": ({"en": "Sales", "fr": "Ventes"}, None, "sales@example.com", 0),
+    "support": (
+        {"en": "Support", "fr": "Assistance"},
+        "New York support",
+        "support@example.com",
+        1,
+    ),
 }
 AGENTS = [
     ("Ana", ["sales"], "online"),
@@ -59,33 +64,59 @@ AGENTS = [
     ("Chloé", ["sales", "support"], "invisible"),
 ]
 FORMS = {
-    # name: (kind, title, greeting, department choice, fields (name, label, type, required, choices))
+    # name: (kind, department choice, texts per language, fields (name, type, required,
+    # label and choices per language)); blank texts are the built-in ones, translated
     "Offline message": (
         Form.Kind.OFFLINE,
-        "We are away",
-        "Leave a message and we will answer by email.",
         False,
+        {
+            "en": {
+                "title": "We are away",
+                "greeting": "Leave a message and we will answer by email.",
+            },
+            "fr": {
+                "title": "Nous sommes absents",
+                "greeting": "Laissez un message, nous vous répondrons par e-mail.",
+            },
+        },
         [
-            ("name", "Your name", "text", True, ""),
-            ("email", "Email", "email", True, ""),
-            ("message", "Message", "textarea", True, ""),
+            ("name", "text", True, {"en": ("Your name", ""), "fr": ("Votre nom", "")}),
+            ("email", "email", True, {"en": ("Email", ""), "fr": ("E-mail", "")}),
+            ("message", "textarea", True, {"en": ("Message", ""), "fr": ("Message", "")}),
         ],
     ),
     "Contact": (
         Form.Kind.CONTACT,
-        "Contact us",
-        "",
         True,
+        {"en": {"title": ""}, "fr": {"title": ""}},  # the built-in title, in each language
         [
-            ("name", "Your name", "text", True, ""),
-            ("email", "Email", "email", True, ""),
-            ("phone", "Phone", "phone", False, ""),
-            ("order", "Order number", "text", False, ""),
-            ("topic", "Topic", "select", True, "Delivery\nReturns\nOther"),
-            ("message", "Message", "textarea", True, ""),
+            ("name", "text", True, {"en": ("Your name", ""), "fr": ("Votre nom", "")}),
+            ("email", "email", True, {"en": ("Email", ""), "fr": ("E-mail", "")}),
+            ("phone", "phone", False, {"en": ("Phone", ""), "fr": ("Téléphone", "")}),
+            ("order", "text", False, {"en": ("Order number", ""), "fr": ("N° de commande", "")}),
+            (
+                "topic",
+                "select",
+                True,
+                {
+                    "en": ("Topic", "Delivery\nReturns\nOther"),
+                    "fr": ("Sujet", "Livraison\nRetours\nAutre"),
+                },
+            ),
+            ("message", "textarea", True, {"en": ("Message", ""), "fr": ("Message", "")}),
         ],
     ),
 }
+
+
+def write_texts(obj, texts: dict[str, dict[str, str]]) -> None:
+    """Texts per language, for the languages the site has (django-parler, one row each)."""
+    for code, values in texts.items():
+        if code in languages.codes():
+            obj.set_current_language(code)
+            for name, value in values.items():
+                setattr(obj, name, value)
+    obj.save_translations()
 
 
 class Command(BaseCommand):
@@ -156,13 +187,15 @@ class Command(BaseCommand):
             )
         return schedule
 
-    def department(self, slug, name, schedule, email, position) -> Department:
-        department, _ = self.found_or_created(
+    def department(self, slug, names, schedule, email, position) -> Department:
+        department, created = self.found_or_created(
             Department,
             f"department {slug!r}",
             slug=slug,
-            defaults={"name": name, "schedule": schedule, "email": email, "position": position},
+            defaults={"schedule": schedule, "email": email, "position": position},
         )
+        if created:
+            write_texts(department, {code: {"name": name} for code, name in names.items()})
         return department
 
     def user(self, username: str, password: str, *, staff: bool = False):
@@ -187,31 +220,26 @@ class Command(BaseCommand):
             agent.departments.set(departments)
         presence.set_status(agent, status if created else agent.status, at=clock.now())
 
-    def form(self, name, kind, title, greeting, department_choice, fields) -> Form:
+    def form(self, name, kind, department_choice, texts, fields) -> Form:
         form, created = self.found_or_created(
             Form,
             f"form {name!r}",
             name=name,
-            defaults={
-                "kind": kind,
-                "title": title,
-                "greeting": greeting,
-                "department_choice": department_choice,
-            },
+            defaults={"kind": kind, "department_choice": department_choice},
         )
         if created:
-            FormField.objects.bulk_create(
-                FormField(
-                    form=form,
-                    name=field,
-                    label=label,
-                    type=type_,
-                    required=required,
-                    choices=choices,
-                    position=position,
+            write_texts(form, texts)
+            for position, (field, type_, required, words) in enumerate(fields):
+                row = FormField.objects.create(
+                    form=form, name=field, type=type_, required=required, position=position
                 )
-                for position, (field, label, type_, required, choices) in enumerate(fields)
-            )
+                write_texts(
+                    row,
+                    {
+                        code: {"label": label, "choices": choices}
+                        for code, (label, choices) in words.items()
+                    },
+                )
         return form
 
     def widgets(self, schedule: Schedule, offline: Form, contact: Form, departments: dict) -> None:
@@ -225,7 +253,6 @@ class Command(BaseCommand):
                 "when_offline": Widget.WhenOffline.OFFLINE_FORM,
                 "offline_form": offline,
                 "contact_form": contact,
-                "greeting": "Hello! How can we help?",
                 "email": "shop@example.com",
             },
         )

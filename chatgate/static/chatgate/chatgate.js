@@ -36,23 +36,29 @@
     });
   }
 
+  /* The language Django activated for the page (the widget's config), else the page's or the browser's. */
+  var pageLanguage = null;
   function language() {
-    return document.documentElement.lang || navigator.language || "en";
+    return pageLanguage || document.documentElement.lang || navigator.language || "en";
   }
 
-  /* "today at 09:00", "tomorrow at 09:00", "Monday 09:00", in the visitor's zone. */
-  function when(iso, texts, now) {
+  /* "We'll be back today at 09:00." as a whole sentence of the page's language, in the
+   * visitor's time zone: today, tomorrow, a weekday within a week, else a date. */
+  function backAt(iso, texts, now) {
     var at = new Date(iso);
     var lang = language();
-    var time = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" }).format(at);
+    var format = function (options) { return new Intl.DateTimeFormat(lang, options).format(at); };
+    var time = format({ hour: "2-digit", minute: "2-digit" });
     var day = function (d) { return new Intl.DateTimeFormat("en-CA").format(d); };
-    var tomorrow = new Date(now.getTime() + 864e5);
-    if (day(at) === day(now)) return fill(texts.today, { time: time });
-    if (day(at) === day(tomorrow)) return fill(texts.tomorrow, { time: time });
-    var options = at - now < 6 * 864e5
-      ? { weekday: "long", hour: "2-digit", minute: "2-digit" }
-      : { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" };
-    return new Intl.DateTimeFormat(lang, options).format(at);
+    if (day(at) === day(now)) return fill(texts.backToday, { time: time });
+    if (day(at) === day(new Date(now.getTime() + 864e5))) return fill(texts.backTomorrow, { time: time });
+    if (at - now < 6 * 864e5) return fill(texts.backWeekday, { day: format({ weekday: "long" }), time: time });
+    return fill(texts.backDate, { date: format({ day: "numeric", month: "long" }), time: time });
+  }
+
+  /* A time of day in the page's language and the visitor's zone ("17:00", "5:00 PM"). */
+  function clockTime(iso) {
+    return new Intl.DateTimeFormat(language(), { hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
   }
 
   /* "in 13 minutes" from a Retry-After of seconds, in the page's language; "" when absent. */
@@ -84,6 +90,7 @@
     this.root = root;
     this.config = JSON.parse(document.getElementById("chatgate-config-" + slug).textContent);
     this.texts = this.config.texts;
+    pageLanguage = pageLanguage || this.config.language || null;
     this.state = null;
     this.etag = null;
     this.draft = {};
@@ -141,7 +148,7 @@
     var s = this.state;
     var t = this.texts;
     var text = s.show === "hidden" ? t.unavailable : s.can_start_chat ? (s.status === "away" ? t.away : t.online) : t.nobody;
-    if (s.opens_at && !s.can_start_chat) text += " " + fill(t.backAt, { when: when(s.opens_at, t, new Date()) });
+    if (s.opens_at && !s.can_start_chat) text += " " + backAt(s.opens_at, t, new Date());
     this.live.textContent = text;
   };
 
@@ -171,10 +178,10 @@
     var s = this.state;
     var t = this.texts;
     this.notices.textContent = "";
-    if (s.closing_soon && s.can_start_chat) this.notices.append(el("p", { className: "chatgate-notice chatgate-closing-soon" }, s.texts.closing_soon || t.closingSoon));
+    if (s.closing_soon && s.can_start_chat && s.closes_at) this.notices.append(el("p", { className: "chatgate-notice chatgate-closing-soon" }, fill(s.texts.closing_soon, { time: clockTime(s.closes_at) })));
     if (!s.can_start_chat || (s.mode === "messaging" && s.status === "offline")) {
       if (s.mode === "messaging" && s.texts.away_reply) this.notices.append(el("p", { className: "chatgate-notice" }, s.texts.away_reply));
-      if (s.opens_at) this.notices.append(el("p", { className: "chatgate-notice chatgate-back-at" }, fill(t.backAt, { when: when(s.opens_at, t, new Date()) })));
+      if (s.opens_at) this.notices.append(el("p", { className: "chatgate-notice chatgate-back-at" }, backAt(s.opens_at, t, new Date())));
     }
   };
 
