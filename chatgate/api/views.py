@@ -7,7 +7,7 @@ import hashlib
 import json
 import logging
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.apps import apps
 from django.db import DatabaseError
@@ -332,7 +332,10 @@ def _instant(request, name: str) -> datetime:
         ) from None
     if instant.tzinfo is None:
         raise ValidationError({name: [f"{name} must include a time zone offset or Z."]})
-    return instant
+    try:  # in UTC: a database may refuse an offset Python accepts (PostgreSQL: beyond ±15:59)
+        return instant.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError({name: [f"{name} is out of range."]}) from None
 
 
 class DepartmentViewSet(StaffViewSet):
