@@ -15,6 +15,10 @@ PYTHON311 ?= $(shell for p in python3.11 /root/.pyenv/versions/3.11.7/bin/python
 COMPAT := .venv-compat
 PG_URL ?= postgres://postgres@127.0.0.1:5432/chatgate?conn_max_age=60
 REDIS_URL ?= redis://127.0.0.1:6379/1
+# Tests run in parallel processes (pytest-xdist); the PostgreSQL leg waits on the
+# database more than on the CPU, so it takes one more. `make test WORKERS=0` runs serially.
+WORKERS ?= 2
+PG_WORKERS ?= $(if $(filter 0,$(WORKERS)),0,$(shell echo $$(($(WORKERS) + 1))))
 # `make run PORT=8001` serves the demo on another port.
 PORT ?= 8000
 
@@ -51,10 +55,10 @@ services:
 # Leg 2: PostgreSQL + Redis; required when CI=true, skipped with a reason elsewhere.
 # The fresh-host install test (marker "install", ~30 s) runs in leg 1 only.
 test: setup lint browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(WORKERS)
 	@if bash .ci/ensure-services; then \
 		echo "== PostgreSQL + Redis leg =="; \
-		DATABASE_URL='$(PG_URL)' CACHE_URL='$(REDIS_URL)' $(PY) -m pytest -q -m "not browser and not install"; \
+		DATABASE_URL='$(PG_URL)' CACHE_URL='$(REDIS_URL)' $(PY) -m pytest -q -n $(PG_WORKERS) -m "not browser and not install"; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL + Redis are required in CI and are not reachable"; exit 1; \
 	else \
@@ -70,7 +74,7 @@ compat:
 	$(COMPAT)/bin/python -m pip install --quiet -r requirements-test.txt -e . 2>&1 | grep -v "is ignored"; \
 	$(COMPAT)/bin/python -c "import django; assert django.VERSION[:2] == (5, 2), django.VERSION" && \
 	DJANGO_SETTINGS_MODULE=tests.settings $(COMPAT)/bin/python -m django makemigrations chatgate --check --dry-run && \
-	$(COMPAT)/bin/python -m pytest -q -m "not browser and not install"
+	$(COMPAT)/bin/python -m pytest -q -n $(WORKERS) -m "not browser and not install"
 
 # Refresh the pictures in docs/ (the browser tests take them when asked).
 screenshots: setup browser

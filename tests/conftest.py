@@ -119,12 +119,14 @@ class RedisServer:
 
 @pytest.fixture
 def redis_server():
-    """A child redis-server on port 6380, or $CHATGATE_TEST_REDIS_PORT (never the shared 6379)."""
+    """A child redis-server on port 6380, or $CHATGATE_TEST_REDIS_PORT (never the shared 6379),
+    plus the pytest-xdist worker's number."""
     if not shutil.which("redis-server"):
         if os.environ.get("CI") == "true":
             pytest.fail("redis-server is required in CI")
         pytest.skip("redis-server not installed")
-    server = RedisServer(int(os.environ.get("CHATGATE_TEST_REDIS_PORT", "6380")))
+    port = int(os.environ.get("CHATGATE_TEST_REDIS_PORT", "6380")) + settings.XDIST_WORKER
+    server = RedisServer(port)
     server.start()
     yield server
     server.stop()

@@ -1,5 +1,7 @@
 """Test settings: the embedded default, or PostgreSQL + Redis from DATABASE_URL / CACHE_URL."""
 
+import os
+
 import corsheaders.defaults
 import django
 import environ
@@ -50,6 +52,11 @@ TEMPLATES = [
 ]
 DATABASES = {"default": env.db("DATABASE_URL", default="sqlite://:memory:")}
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://chatgate-tests")}
+# Under pytest-xdist each worker has a Redis database of its own: tests clear the cache.
+XDIST_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+if XDIST_WORKER and CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    _base, _, _index = CACHES["default"]["LOCATION"].rpartition("/")
+    CACHES["default"]["LOCATION"] = f"{_base}/{int(_index or 0) + XDIST_WORKER}"
 # Presence must be shared by every process; tests state that the locmem default is deliberate.
 # chatgate's tests that need a worker use CHATGATE_TASK_BACKEND = "background".
 TASKS = {

@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.wheel import build_wheel
+
 ROOT = Path(__file__).resolve().parent.parent
 README_REDIS = "redis://127.0.0.1:6379/1"
-REDIS_PORT = 6391  # never the shared Redis on 6379
 
 pytestmark = pytest.mark.install
 
@@ -80,28 +78,9 @@ def test_readme_has_the_install_snippets():
 
 
 @pytest.fixture
-def redis_url():
-    """A redis-server of the test's own: required in CI, skipped with a reason elsewhere."""
-    if not shutil.which("redis-server"):
-        if os.environ.get("CI") == "true":
-            pytest.fail("redis-server is required in CI")
-        pytest.skip("redis-server not installed (the README's host uses Redis)")
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", ""]
-        + ["--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(200):  # waits for the child to listen
-            try:
-                socket.create_connection(("127.0.0.1", REDIS_PORT), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.02)
-        yield f"redis://127.0.0.1:{REDIS_PORT}/0"
-    finally:
-        server.kill()
-        server.wait()
+def redis_url(redis_server):
+    """A redis-server of the test's own (conftest's): required in CI, skipped elsewhere."""
+    return redis_server.url
 
 
 def run(*args, **kwargs) -> str:
@@ -163,20 +142,3 @@ def test_readme_install_works_in_a_fresh_startproject(tmp_path, redis_url):
         env.pop(name, None)
     out = run(str(python), "-c", "import re\n" + HOST_SCRIPT, cwd=site, env=env)
     assert out.strip().endswith("host ok")
-
-
-def build_wheel(out: Path) -> Path:
-    run(
-        sys.executable,
-        "-m",
-        "pip",
-        "wheel",
-        "--no-deps",
-        "--no-build-isolation",
-        "-q",
-        "-w",
-        str(out),
-        str(ROOT),
-    )
-    (wheel,) = out.glob("chatgate-*.whl")
-    return wheel
