@@ -324,7 +324,11 @@ class WidgetAdmin(TranslatedModelAdmin):
             {"fields": ["when_offline", "offline_form", "contact_form", "email"]},
         ),
         (_("Presence"), {"fields": ["away_accepts_chats", "closing_soon_minutes"]}),
-        (_("Chats"), {"fields": ["ask_name", "ask_email", "max_wait_minutes"]}),
+        (
+            _("Chats"),
+            {"fields": ["ask_name", "ask_email", "max_wait_minutes", "waiting_at_closing"]},
+        ),
+        (_("Messaging mode"), {"fields": ["auto_reply"]}),
         (_("Manual override"), {"fields": ["force", "force_until"]}),
         (
             _("Texts"),

@@ -401,6 +401,10 @@ class Widget(TranslatableModel):
         OPEN = "open", _("Force open")
         CLOSED = "closed", _("Force closed")
 
+    class AtClosing(models.TextChoices):
+        KEEP = "keep", _("Keep them waiting for the next opening")
+        TICKET = "ticket", _("Turn them into tickets")
+
     class Ask(models.TextChoices):
         OFF = "off", _("Do not ask")
         OPTIONAL = "optional", _("Optional")
@@ -512,6 +516,21 @@ class Widget(TranslatableModel):
         help_text=_(
             "A chat no agent has accepted after this long offers the visitor the offline form, "
             "filled in with the conversation."
+        ),
+    )
+    waiting_at_closing = models.CharField(
+        _("waiting chats at closing"),
+        max_length=10,
+        choices=AtClosing.choices,
+        default=AtClosing.KEEP,
+        help_text=_("Chats no agent accepted before closing time; the visitor is told either way."),
+    )
+    auto_reply = models.BooleanField(
+        _("automatic reply"),
+        default=True,
+        help_text=_(
+            "Messaging mode: when nobody can answer, reply once per closed period with when "
+            "someone will be back."
         ),
     )
 
@@ -671,6 +690,25 @@ class Conversation(models.Model):
         help_text=_(
             "When the visitor, still waiting after the longest wait, was offered the form."
         ),
+    )
+    # Time-driven events around opening hours, each written once (a conditional UPDATE).
+    closing_notice_for = models.DateTimeField(
+        _("closing notice given for"),
+        null=True,
+        blank=True,
+        help_text=_("The closing time the chat was told about."),
+    )
+    closed_waiting_at = models.DateTimeField(
+        _("still waiting at closing"),
+        null=True,
+        blank=True,
+        help_text=_("When closing time found the chat still waiting, and the visitor was told."),
+    )
+    auto_reply_period = models.CharField(
+        _("automatic reply given for"),
+        max_length=64,
+        blank=True,
+        help_text=_("The closed period the automatic reply was given in."),
     )
 
     class Meta:

@@ -86,7 +86,7 @@ def submit(widget_slug: str, submission: Submission, *, at: datetime | None = No
         ticket = _store(widget_slug, form, department, values, submission)
         if chat is not None:
             _attach(ticket, chat, at)
-        transaction.on_commit(lambda: _after_commit(ticket.pk))
+        transaction.on_commit(lambda: announce(ticket.pk))
     ticket.success_message = form.success_message
     return ticket
 
@@ -224,7 +224,8 @@ def _typed(field: FormFieldDefinition, text: str):
     return text
 
 
-def _after_commit(ticket_id: int) -> None:
+def announce(ticket_id: int) -> None:
+    """After the ticket's transaction commits: ``ticket_created``, and its email queued."""
     ticket = Ticket.objects.select_related("widget", "department").get(pk=ticket_id)
     ticket_created.send(sender=Ticket, ticket=ticket)
     tasks.enqueue_ticket_notification(ticket_id)

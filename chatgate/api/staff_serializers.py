@@ -256,6 +256,8 @@ class WidgetSerializer(TranslatedSerializerMixin, serializers.ModelSerializer):
             "ask_name",
             "ask_email",
             "max_wait_minutes",
+            "waiting_at_closing",
+            "auto_reply",
             "translations",
         ]
 

@@ -80,3 +80,9 @@ def _replace_generation(token_hash: str) -> None:
     written = store.set(_generation_key(token_hash), uuid.uuid4().hex, timeout=ENTRY_SECONDS)
     if not written:
         store.bump_version()  # unreachable: queued until the cache answers, then every entry goes
+
+
+def forget(token_hash: str) -> None:
+    """Drop the conversation's entry now (nothing changed in the database, but the entry's
+    next due instant has passed and must be read again)."""
+    _replace_generation(token_hash)

@@ -16,6 +16,7 @@ from django.db import transaction
 from .. import clock, services
 from ..availability import FormDefinition
 from ..models import Conversation, Widget
+from . import edges
 from .base import ACTIVE, WAITING, system_message
 
 
@@ -44,6 +45,8 @@ def fallback_form(widget: Widget, language: str | None = None) -> FormDefinition
 
 def due(entry: dict[str, Any], at: datetime) -> bool:
     """Whether a time-driven event may be due (checked without the database)."""
+    if entry.get("edge_at") is not None and at >= entry["edge_at"]:
+        return True
     if entry["status"] == ACTIVE:
         if entry["agent"] is None:
             return True
@@ -64,14 +67,14 @@ class _Saved:
 def sweep(pk: int, *, at: datetime | None = None) -> list[str]:
     """Run the events due for one conversation; returns the events this call wrote."""
     at = at or clock.now()
-    conversation = Conversation.objects.select_related("widget", "agent").get(pk=pk)
+    conversation = Conversation.objects.select_related("widget", "agent", "department").get(pk=pk)
     done = []
     if conversation.status == ACTIVE and _gone(conversation, at) and requeue(conversation, at=at):
         done.append("requeued")
     when = offer_at(conversation)
     if when and when <= at and offer(conversation, at=at):
         done.append("offered")
-    return done
+    return done + edges.sweep(conversation, at=at)
 
 
 def _gone(conversation: Conversation, at: datetime) -> bool:
@@ -122,7 +125,7 @@ def offer(conversation: Conversation, *, at: datetime) -> bool:
 def tick(*, at: datetime | None = None) -> dict[str, int]:
     """Every conversation's due events (``chatgate_tick``, from cron every minute)."""
     at = at or clock.now()
-    done = {"requeued": 0, "offered": 0}
+    done = {"requeued": 0, "offered": 0, "closing_soon": 0, "closed_waiting": 0}
     active = list(Conversation.objects.filter(status=ACTIVE).select_related("agent"))
     agents = {c.agent.pk: c.agent for c in active if c.agent}
     gone = services.agents_gone(agents.values(), at=at) if agents else set()
@@ -136,4 +139,8 @@ def tick(*, at: datetime | None = None) -> dict[str, int]:
         when = offer_at(conversation)
         if when and when <= at:
             done["offered"] += offer(conversation, at=at)
+    chats = Conversation.objects.filter(status__in=[WAITING, ACTIVE], widget__mode="chat")
+    for conversation in chats.select_related("widget", "department"):
+        for event in edges.sweep(conversation, at=at):
+            done[event] += 1
     return done

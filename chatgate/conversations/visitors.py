@@ -15,7 +15,7 @@ from ..availability import OFFLINE, FormDefinition, WidgetState
 from ..conf import app_settings
 from ..models import Conversation, Department, Message, Widget
 from ..signals import conversation_closed, conversation_started
-from . import cache
+from . import cache, edges
 from .base import (
     CLOSED,
     VISITOR,
@@ -88,6 +88,7 @@ def start(
             last_activity_at=at,
         )
         first = add_message(conversation, VISITOR, text, name=visitor.name, at=at)
+        edges.auto_reply(conversation, at=at)
         transaction.on_commit(
             lambda: conversation_started.send(sender=Conversation, conversation=conversation)
         )
@@ -167,9 +168,11 @@ def poll(token: str, *, after: int | None = None, at: datetime | None = None) ->
     """
     at = at or clock.now()
     token_hash = hash_token(token)
-    entry = cache.entry(token_hash, lambda: _entry(token_hash))
-    if due(entry, at) and sweep(entry["id"], at=at):
-        entry = cache.entry(token_hash, lambda: _entry(token_hash))
+    entry = cache.entry(token_hash, lambda: _entry(token_hash, at))
+    if due(entry, at):
+        if not sweep(entry["id"], at=at):  # nothing due after all: read the next edge again
+            cache.forget(token_hash)
+        entry = cache.entry(token_hash, lambda: _entry(token_hash, at))
     if after is not None and after >= entry["last_id"]:
         messages: list[Message] = []
     else:
@@ -184,9 +187,11 @@ def poll_after(status: str) -> int:
     return app_settings.CHAT_POLL_SECONDS if status != CLOSED else app_settings.POLL_SECONDS
 
 
-def _entry(token_hash: str) -> dict[str, Any]:
+def _entry(token_hash: str, at: datetime) -> dict[str, Any]:
     """The poll entry, from the database: raises ``Conversation.DoesNotExist``."""
-    conversation = Conversation.objects.select_related("widget", "agent").get(token_hash=token_hash)
+    conversation = Conversation.objects.select_related("widget", "agent", "department").get(
+        token_hash=token_hash
+    )
     last = conversation.messages.order_by("-id").values_list("id", flat=True).first()
     agent = conversation.agent
     return {
@@ -197,6 +202,7 @@ def _entry(token_hash: str) -> dict[str, Any]:
         "agent": (agent.pk, agent.status, agent.status_changed_at) if agent else None,
         "offer_at": offer_at(conversation) if fallback_form(conversation.widget) else None,
         "form": offered_form(conversation),
+        "edge_at": edges.next_edge(conversation, edges.state_for(conversation, at)),
     }
 
 
@@ -214,7 +220,9 @@ def send(token: str, text: str, *, at: datetime | None = None) -> Message:
             if conversation.widget.mode != "messaging":
                 raise Refused("closed", _("This chat is closed."))
             _reopen(conversation, at)
-        return add_message(conversation, VISITOR, text, name=conversation.visitor_name, at=at)
+        message = add_message(conversation, VISITOR, text, name=conversation.visitor_name, at=at)
+        edges.auto_reply(conversation, at=at)
+        return message
 
 
 def _reopen(conversation: Conversation, at: datetime) -> None:

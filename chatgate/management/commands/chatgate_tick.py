@@ -8,8 +8,9 @@ from chatgate import conversations
 class Command(BaseCommand):
     help = (
         "Run the chats' time-driven events that are due: a chat whose agent left goes back to "
-        "the queue, a chat that waited too long offers the offline form. Run it every minute "
-        "(cron); each event happens once, whether a poll or this command gets there first."
+        "the queue, a chat that waited too long offers the offline form, active chats are told "
+        "when chat closes, chats still waiting at closing are kept or made tickets. Run it every "
+        "minute (cron); each event happens once, whether a poll or this command gets there first."
     )
 
     def handle(self, *args, **options) -> None:
@@ -17,5 +18,7 @@ class Command(BaseCommand):
         requeued, offered = done["requeued"], done["offered"]
         self.stdout.write(
             f"{requeued} conversation{'' if requeued == 1 else 's'} back in the queue "
-            f"(its agent left), {offered} offered the offline form (waited too long)."
+            f"(its agent left), {offered} offered the offline form (waited too long), "
+            f"{done['closing_soon']} told when chat closes, {done['closed_waiting']} still "
+            "waiting at closing (kept or made tickets)."
         )

@@ -1,0 +1,277 @@
+"""Around the edges of opening hours: closing soon, closing time, and automatic replies.
+
+Guarantees:
+
+- **Each event is written once per chat and per period**, whoever gets there
+  first: a poll of the conversation, a visitor's message, or ``chatgate_tick``.
+  Each is one conditional UPDATE of the conversation (``closing_notice_for``,
+  ``closed_waiting_at``, ``auto_reply_period``) in the transaction that writes
+  its message, so of racing pollers and ticks exactly one changes the row.
+- **Closing soon**: within the widget's ``closing_soon_minutes`` of the
+  closing time, an active chat is told once when chat closes, in the
+  visitor's time zone and language.
+- **At closing**: a chat no agent accepted is, as the widget says
+  (``waiting_at_closing``), kept waiting or turned into a ticket carrying its
+  transcript; the visitor is told in the chat either way. Active chats go on.
+- **Messaging mode**: a visitor who writes while nobody can answer gets one
+  automatic reply per closed period saying when someone will be back, unless
+  the widget's ``auto_reply`` is off or an agent replied in the last
+  ``QUIET_AFTER_AGENT``. Agents' messages never get one.
+
+Texts are written in the visitor's language and time zone when the event
+happens (they are what the visitor reads); blank staff texts mean the
+translated defaults (``chatgate.languages``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+
+from .. import languages, services
+from ..availability import OFFLINE, WidgetState
+from ..models import Conversation, Ticket, Widget
+from ..signals import conversation_closed
+from .base import ACTIVE, AGENT, CLOSED, SYSTEM, WAITING, add_message, transcript
+
+#: No automatic reply when an agent wrote in the conversation this recently.
+QUIET_AFTER_AGENT = timedelta(minutes=5)
+#: Reasons that mean the hours are closed (not merely that nobody is online).
+CLOSED_HOURS = {"closed", "exception", "forced_closed", "disabled"}
+
+
+def hours_of(conversation: Conversation, state: WidgetState) -> tuple[str, str, datetime | None]:
+    """``(status, reason, closes_at)`` of the conversation's department, else of the widget."""
+    department = state.department(conversation.department.slug) if conversation.department else None
+    where = department or state
+    return where.status, where.reason, where.closes_at
+
+
+def opens_at_of(conversation: Conversation, state: WidgetState) -> datetime | None:
+    department = state.department(conversation.department.slug) if conversation.department else None
+    return (department or state).opens_at
+
+
+def state_for(conversation: Conversation, at: datetime) -> WidgetState:
+    return services.widget_state(conversation.widget.slug, at=at, language=conversation.language)
+
+
+def sweep(conversation: Conversation, *, at: datetime) -> list[str]:
+    """The closing-time events due for one conversation; returns those this call wrote."""
+    if conversation.status == CLOSED or conversation.widget.mode != Widget.Mode.CHAT:
+        return []
+    state = state_for(conversation, at)
+    done = []
+    if conversation.status == ACTIVE and closing_notice(conversation, state, at=at):
+        done.append("closing_soon")
+    if conversation.status == WAITING and at_closing(conversation, state, at=at):
+        done.append("closed_waiting")
+    return done
+
+
+def next_edge(conversation: Conversation, state: WidgetState) -> datetime | None:
+    """The earliest instant a closing-time event may fall due, for the poll's cache entry
+    (a poll checks it without the database); ``None`` when none can."""
+    if conversation.status == CLOSED or conversation.widget.mode != Widget.Mode.CHAT:
+        return None
+    _status, reason, closes_at = hours_of(conversation, state)
+    if conversation.status == WAITING:
+        if conversation.closed_waiting_at is not None:
+            return None
+        if reason in CLOSED_HOURS:
+            return conversation.started_at  # closed already: due now
+        return closes_at or state.valid_until
+    if closes_at is not None and conversation.closing_notice_for != closes_at:
+        return closes_at - timedelta(minutes=conversation.widget.closing_soon_minutes)
+    return state.valid_until
+
+
+def closing_notice(conversation: Conversation, state: WidgetState, *, at: datetime) -> bool:
+    """Tell an active chat when chat closes, once per closing time."""
+    _status, reason, closes_at = hours_of(conversation, state)
+    soon = timedelta(minutes=conversation.widget.closing_soon_minutes)
+    if closes_at is None or reason in CLOSED_HOURS or not (closes_at - soon <= at < closes_at):
+        return False
+    if conversation.closing_notice_for == closes_at:
+        return False
+    with transaction.atomic():
+        told = (
+            Conversation.objects.filter(pk=conversation.pk, status=ACTIVE)
+            .exclude(closing_notice_for=closes_at)
+            .update(closing_notice_for=closes_at)
+        )
+        if not told:
+            return False
+        conversation.closing_notice_for = closes_at
+        template = languages.text(conversation.widget, "closing_soon_text", _language(conversation))
+        text = template.replace(
+            "{time}",
+            _with_language(conversation, lambda: _time(closes_at, zone(conversation, state))),
+        )
+        params = {"closes_at": closes_at.isoformat()}
+        add_message(conversation, SYSTEM, text, code="closing_soon", params=params, at=at)
+    return True
+
+
+def at_closing(conversation: Conversation, state: WidgetState, *, at: datetime) -> bool:
+    """A chat still waiting when the hours close: kept waiting or made a ticket, once."""
+    _status, reason, _closes = hours_of(conversation, state)
+    if reason not in CLOSED_HOURS or conversation.closed_waiting_at is not None:
+        return False
+    as_ticket = conversation.widget.waiting_at_closing == Widget.AtClosing.TICKET
+    with transaction.atomic():
+        moved = Conversation.objects.filter(
+            pk=conversation.pk, status=WAITING, closed_waiting_at__isnull=True
+        )
+        if as_ticket:
+            updated = moved.update(
+                closed_waiting_at=at,
+                status=CLOSED,
+                closed_at=at,
+                closed_by=Conversation.ClosedBy.SYSTEM,
+            )
+        else:
+            updated = moved.update(closed_waiting_at=at)
+        if not updated:
+            return False
+        conversation.closed_waiting_at = at
+        if as_ticket:
+            _to_ticket(conversation, state, at=at)
+        else:
+            text = _with_language(conversation, lambda: _kept_text(conversation, state, at))
+            params = {"opens_at": _iso(opens_at_of(conversation, state))}
+            add_message(conversation, SYSTEM, text, code="closed_keep", params=params, at=at)
+    return True
+
+
+def _to_ticket(conversation: Conversation, state: WidgetState, *, at: datetime) -> None:
+    """The transcript becomes a ticket (notified like any other); the chat ends."""
+    conversation.status = CLOSED
+    ticket = Ticket.objects.create(
+        widget=conversation.widget,
+        form=conversation.widget.offline_form,
+        form_kind="offline",
+        department=conversation.department,
+        fields=[],
+        email=conversation.visitor_email,
+        page_url=conversation.page_url,
+        language=conversation.language,
+        visitor_timezone=conversation.visitor_timezone,
+        user_agent=conversation.user_agent,
+        conversation=conversation,
+        transcript=transcript(conversation),
+    )
+    text = _with_language(
+        conversation,
+        lambda: _("We are closed now. Your message was passed on to the team, who will reply."),
+    )
+    add_message(conversation, SYSTEM, text, code="closed_ticket", params={}, at=at)
+    from .. import tickets  # tickets imports conversations
+
+    transaction.on_commit(lambda: tickets.announce(ticket.pk))
+    transaction.on_commit(
+        lambda: conversation_closed.send(
+            sender=Conversation, conversation=conversation, by=Conversation.ClosedBy.SYSTEM
+        )
+    )
+
+
+def _kept_text(conversation: Conversation, state: WidgetState, at: datetime) -> str:
+    opens_at = opens_at_of(conversation, state)
+    if opens_at is None:
+        return _("We are closed now. Your chat stays in the queue for the next agent.")
+    return _("We are closed now. Your chat stays in the queue. %(back)s") % {
+        "back": back(opens_at, zone(conversation, state), at=at)
+    }
+
+
+def auto_reply(conversation: Conversation, *, at: datetime) -> bool:
+    """Messaging mode, after a visitor's message: the automatic reply, once per closed period."""
+    widget = conversation.widget
+    if widget.mode != Widget.Mode.MESSAGING or not widget.auto_reply:
+        return False
+    state = state_for(conversation, at)
+    status, reason, _closes = hours_of(conversation, state)
+    if status != OFFLINE:
+        return False
+    if conversation.messages.filter(author=AGENT, created_at__gte=at - QUIET_AFTER_AGENT).exists():
+        return False
+    opens_at = opens_at_of(conversation, state)
+    period = _period(opens_at, reason, state, at)
+    with transaction.atomic():
+        replied = (
+            Conversation.objects.filter(pk=conversation.pk)
+            .exclude(auto_reply_period=period)
+            .update(auto_reply_period=period)
+        )
+        if not replied:
+            return False
+        conversation.auto_reply_period = period
+        text = _with_language(conversation, lambda: _auto_text(conversation, state, opens_at, at))
+        params = {"opens_at": _iso(opens_at)}
+        add_message(conversation, SYSTEM, text, code="auto_reply", params=params, at=at)
+    return True
+
+
+def _period(opens_at: datetime | None, reason: str, state: WidgetState, at: datetime) -> str:
+    """The closed period's name: when it ends, or (no opening known) the reason and the day."""
+    if opens_at is not None:
+        return opens_at.isoformat()
+    return f"{reason}:{at.astimezone(ZoneInfo(state.timezone)).date().isoformat()}"
+
+
+def _auto_text(
+    conversation: Conversation, state: WidgetState, opens_at: datetime | None, at: datetime
+) -> str:
+    reply = languages.text(conversation.widget, "away_reply", _language(conversation))
+    if opens_at is None:
+        return reply
+    return f"{reply} {back(opens_at, zone(conversation, state), at=at)}"
+
+
+def back(opens_at: datetime, tz: ZoneInfo, *, at: datetime) -> str:
+    """ "We'll be back …" in the active language, as the widget says it (same sentences)."""
+    local, today = opens_at.astimezone(tz), at.astimezone(tz).date()
+    time = _time(opens_at, tz)
+    days = (local.date() - today).days
+    if days <= 0:
+        return _("We'll be back today at {time}.").replace("{time}", time)
+    if days == 1:
+        return _("We'll be back tomorrow at {time}.").replace("{time}", time)
+    if days < 7:
+        day = formats.date_format(local, "l")
+        return _("We'll be back on {day} at {time}.").replace("{day}", day).replace("{time}", time)
+    when = formats.date_format(local, "MONTH_DAY_FORMAT")
+    return _("We'll be back on {date} at {time}.").replace("{date}", when).replace("{time}", time)
+
+
+def zone(conversation: Conversation, state: WidgetState) -> ZoneInfo:
+    """The visitor's time zone when the widget sent one, else the widget's."""
+    try:
+        return ZoneInfo(conversation.visitor_timezone or state.timezone)
+    except (KeyError, ValueError):
+        return ZoneInfo(state.timezone)
+
+
+def _time(instant: datetime, tz: ZoneInfo) -> str:
+    """Hours and minutes as the widget writes them: "9:00 AM" where the active language's
+    format uses a 12-hour clock, else "09:00"."""
+    twelve = any(c in formats.get_format("TIME_FORMAT") for c in "ghAaP")
+    return formats.date_format(instant.astimezone(tz), "g:i A" if twelve else "H:i")
+
+
+def _language(conversation: Conversation) -> str:
+    return languages.visitor_language(conversation.language or None)
+
+
+def _with_language(conversation: Conversation, make) -> str:
+    with translation.override(_language(conversation)):
+        return str(make())
+
+
+def _iso(instant: datetime | None) -> str | None:
+    return instant.isoformat() if instant else None

@@ -1,0 +1,211 @@
+"""chatgate.conversations.edges: closing soon, closing time and automatic replies, each once.
+
+The shop is open weekdays 09:00-17:00 in Paris; Monday 2026-11-23 closes at 16:00 UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core import mail
+from rest_framework.test import APIClient
+
+from chatgate import conversations, presence
+from chatgate.models import Conversation, Department, Ticket, Widget
+from tests.chats import agent_in, agent_url, build_shop, client_of, messages_url, start
+from tests.test_conversations import together
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PARIS = 1  # hours ahead of UTC in November
+MONDAY_1640 = datetime(2026, 11, 23, 15, 40, tzinfo=UTC)
+CLOSING = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # 17:00 in Paris
+
+
+def paris(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
+    """An instant given as Paris wall-clock time in November 2026."""
+    return datetime(2026, 11, day, hour - PARIS, minute, second, tzinfo=UTC)
+
+
+def codes(token: str) -> list[str]:
+    conversation = Conversation.objects.get(token_hash=conversations.hash_token(token))
+    return list(conversation.messages.values_list("code", flat=True))
+
+
+def system_texts(token: str, code: str) -> list[str]:
+    conversation = Conversation.objects.get(token_hash=conversations.hash_token(token))
+    return list(conversation.messages.filter(code=code).values_list("text", flat=True))
+
+
+def poll(token: str) -> dict:
+    return APIClient().get(messages_url(token)).json()
+
+
+@pytest.fixture
+def agent(frozen):
+    frozen(MONDAY_1640)
+    build_shop(max_wait_minutes=60)
+    return agent_in(Department.objects.get(slug="sales"), display_name="Ana", at=MONDAY_1640)
+
+
+def accepted(agent, **body) -> str:
+    token = start(**body).json()["token"]
+    pk = Conversation.objects.get(token_hash=conversations.hash_token(token)).pk
+    assert client_of(agent).post(agent_url(pk, "accept")).status_code == 200
+    return token
+
+
+def keep_alive(agent, at: datetime, frozen) -> None:
+    frozen(at)
+    presence.heartbeat(agent, at=at)
+
+
+# Closing soon
+
+
+def test_an_active_chat_is_told_once_when_chat_closes_in_the_visitors_zone(agent, frozen):
+    token = accepted(agent, timezone="America/New_York")
+    keep_alive(agent, CLOSING - timedelta(minutes=16), frozen)
+    poll(token), conversations.tick()
+    assert "closing_soon" not in codes(token)  # 16 minutes before: not yet
+    keep_alive(agent, CLOSING - timedelta(minutes=14), frozen)
+    poll(token), poll(token), conversations.tick(), conversations.tick(), poll(token)
+    assert system_texts(token, "closing_soon") == ["Chat closes at 11:00 AM."]  # New York
+    assert [m["text"] for m in poll(token)["messages"]][-1] == "Chat closes at 11:00 AM."
+
+
+def test_the_closing_notice_is_written_in_the_visitors_language(agent, frozen):
+    Widget.objects.filter(slug="shop").update(closing_soon_minutes=30)
+    token = accepted(agent, timezone="Europe/Paris", language="fr")
+    keep_alive(agent, CLOSING - timedelta(minutes=10), frozen)
+    poll(token)
+    assert system_texts(token, "closing_soon") == ["Le chat ferme à 17:00."]
+
+
+def test_a_poll_alone_writes_the_closing_notice(agent, frozen):
+    token = accepted(agent, timezone="Europe/Paris")
+    keep_alive(agent, CLOSING - timedelta(minutes=20), frozen)
+    poll(token)  # caches the entry, with when the notice falls due
+    keep_alive(agent, CLOSING - timedelta(minutes=5), frozen)
+    assert poll(token)["messages"][-1]["text"] == "Chat closes at 5:00 PM."
+
+
+def test_closing_soon_once_under_racing_ticks_and_polls(postgres, agent, frozen):
+    token = accepted(agent, timezone="Europe/Paris")
+    keep_alive(agent, CLOSING - timedelta(minutes=5), frozen)
+    together(6, lambda i: conversations.tick() if i % 2 else poll(token))
+    assert codes(token).count("closing_soon") == 1
+
+
+# At closing
+
+
+def test_a_waiting_chat_is_kept_at_closing_and_told_when_we_are_back(agent, frozen):
+    keep_alive(agent, CLOSING - timedelta(minutes=5), frozen)
+    token = start(timezone="Europe/Paris").json()["token"]
+    frozen(CLOSING + timedelta(minutes=1))
+    body = poll(token)
+    assert body["status"] == "waiting"
+    assert body["messages"][-1]["text"] == (
+        "We are closed now. Your chat stays in the queue. We'll be back tomorrow at 9:00 AM."
+    )
+    conversations.tick(), poll(token)
+    assert codes(token).count("closed_keep") == 1
+
+
+def test_a_waiting_chat_becomes_a_ticket_at_closing_when_the_widget_says_so(agent, frozen):
+    Widget.objects.filter(slug="shop").update(waiting_at_closing="ticket")
+    keep_alive(agent, CLOSING - timedelta(minutes=5), frozen)
+    token = start(message="Is my order shipped?", email="eve@example.com").json()["token"]
+    frozen(CLOSING + timedelta(minutes=1))
+    assert conversations.tick()["closed_waiting"] == 1
+    assert conversations.tick()["closed_waiting"] == 0
+    (ticket,) = Ticket.objects.all()
+    assert ticket.conversation.status == "closed"
+    assert ticket.transcript[0]["text"] == "Is my order shipped?"
+    assert ticket.email == "eve@example.com" and ticket.department.slug == "sales"
+    assert poll(token)["messages"][-1]["text"].startswith("We are closed now. Your message was")
+    assert len(mail.outbox) == 1 and "Is my order shipped?" in mail.outbox[0].body
+
+
+def test_active_chats_go_on_at_closing(agent, frozen):
+    token = accepted(agent)
+    keep_alive(agent, CLOSING + timedelta(minutes=10), frozen)
+    conversations.tick()
+    assert poll(token)["status"] == "active"
+    assert "closed_keep" not in codes(token) and not Ticket.objects.exists()
+
+
+# Automatic replies in messaging mode
+
+
+@pytest.fixture
+def thread(frozen):
+    frozen(paris(23, 18))  # Monday evening: closed until Tuesday 09:00
+    build_shop(mode="messaging")
+    return start(message="Do you ship to Canada?", timezone="America/Toronto").json()["token"]
+
+
+def write(token: str, at: datetime, frozen, text: str = "Any news?") -> None:
+    frozen(at)
+    answer = APIClient().post(messages_url(token), {"text": text}, format="json")
+    assert answer.status_code == 201
+
+
+def test_one_automatic_reply_per_closed_period(thread, frozen):
+    assert system_texts(thread, "auto_reply") == [
+        "No one is available right now. We'll be back tomorrow at 3:00 AM."  # Toronto
+    ]
+    write(thread, paris(23, 20), frozen)
+    write(thread, paris(24, 7), frozen)
+    assert len(system_texts(thread, "auto_reply")) == 1  # the same night
+    write(thread, paris(24, 19), frozen)  # Tuesday evening: another closed period
+    assert len(system_texts(thread, "auto_reply")) == 2
+
+
+@pytest.fixture
+def answered(frozen):
+    """A thread an agent accepted at 16:50 and answered at 16:58 on Monday."""
+    frozen(paris(23, 16, 50))
+    build_shop(mode="messaging")
+    ana = agent_in(Department.objects.get(slug="sales"), at=paris(23, 16, 50))
+    token = start(message="Hello").json()["token"]
+    pk = Conversation.objects.get(token_hash=conversations.hash_token(token)).pk
+    client_of(ana).post(agent_url(pk, "accept"))
+    frozen(paris(23, 16, 58))
+    client_of(ana).post(agent_url(pk, "messages"), {"text": "Let me check."}, format="json")
+    return ana, pk, token
+
+
+def test_no_automatic_reply_within_five_minutes_of_an_agents_reply(answered, frozen):
+    _ana, _pk, token = answered
+    write(token, paris(23, 17, 2), frozen)  # closed, but Ana wrote 4 minutes ago
+    write(token, paris(23, 17, 2, 59), frozen)
+    assert "auto_reply" not in codes(token)
+    write(token, paris(23, 17, 10), frozen)
+    assert codes(token).count("auto_reply") == 1
+
+
+def test_agents_messages_get_no_automatic_reply(answered, frozen):
+    ana, pk, token = answered
+    frozen(paris(23, 17, 30))
+    answer = client_of(ana).post(agent_url(pk, "messages"), {"text": "Still there?"}, format="json")
+    assert answer.status_code == 201
+    assert codes(token) == ["", "joined", "", ""]  # visitor, joined, Ana, Ana: no reply
+
+
+def test_the_auto_reply_switch_and_the_staff_text(frozen):
+    frozen(paris(23, 18))
+    widget = build_shop(mode="messaging", auto_reply=False)
+    token = start(message="Hi").json()["token"]
+    assert "auto_reply" not in codes(token)
+    Widget.objects.filter(pk=widget.pk).update(auto_reply=True)
+    widget = Widget.objects.get(pk=widget.pk)
+    widget.set_current_language("en")
+    widget.away_reply = "The team is away."
+    widget.save()
+    write(token, paris(23, 19), frozen)
+    assert system_texts(token, "auto_reply") == [
+        "The team is away. We'll be back tomorrow at 9:00 AM."
+    ]
