@@ -525,6 +525,16 @@ class Widget(TranslatableModel):
         default=AtClosing.KEEP,
         help_text=_("Chats no agent accepted before closing time; the visitor is told either way."),
     )
+    typical_reply_seconds = models.PositiveIntegerField(
+        _("typical reply time (seconds)"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Median wait for an agent's first reply over the last 7 days, in open hours; "
+            "refreshed by chatgate_tick."
+        ),
+    )
     auto_reply = models.BooleanField(
         _("automatic reply"),
         default=True,

@@ -15,9 +15,10 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Prefetch
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from . import clock, languages, presence, store
+from . import clock, languages, presence, reply_time, store
 from .availability import (
     MAX_EXCEPTIONS,
     OFFLINE,
@@ -156,9 +157,16 @@ def load_widget_config(slug: str, language: str | None = None) -> WidgetConfig:
             "greeting": languages.text(widget, "greeting", language),
             "closing_soon": languages.text(widget, "closing_soon_text", language),
             "away_reply": languages.text(widget, "away_reply", language),
+            "typical_reply": _in(language, reply_time.words, widget.typical_reply_seconds),
         },
         language=language,
+        typical_reply_seconds=widget.typical_reply_seconds,
     )
+
+
+def _in(language: str, make, *args) -> str:
+    with translation.override(language):
+        return make(*args)
 
 
 def _hours(schedule: Schedule | None) -> OpeningHours | None:

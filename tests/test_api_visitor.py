@@ -84,6 +84,7 @@ def test_state_body_matches_the_contract(api, shop, frozen):
     assert set(body) == {
         "widget", "mode", "status", "reason", "show", "can_start_chat", "opens_at", "closes_at",
         "closing_soon", "valid_until", "poll_after", "timezone", "departments", "form", "texts", "language",
+        "typical_reply_seconds",
     }  # fmt: skip
     assert body["show"] == "offline_form"
     assert body["opens_at"] == "2026-11-24T08:00:00Z"

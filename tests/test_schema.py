@@ -192,7 +192,7 @@ ENUMS = {
     "AgentStatusEnum", "StateStatusEnum", "ReasonEnum", "ShowEnum", "FormKindEnum",
     "WidgetModeEnum", "WhenOfflineEnum", "ForceEnum", "BlankEnum", "NullEnum",
     "AskEnum", "ConversationStatusEnum", "AuthorEnum", "RefusedCodeEnum", "UnavailableCodeEnum",
-    "TicketStatusEnum", "FieldTypeEnum",
+    "TicketStatusEnum", "FieldTypeEnum", "WaitingAtClosingEnum",
 }  # fmt: skip
 
 

@@ -77,6 +77,11 @@ class WidgetStateSerializer(serializers.Serializer):
     language = serializers.CharField(
         help_text="The language of the texts: the one asked for (?lang=), else the request's."
     )
+    typical_reply_seconds = serializers.IntegerField(
+        allow_null=True,
+        help_text="Median wait for an agent's first reply over the last 7 days, in open hours; "
+        "null with fewer than 5 replied chats.",
+    )
 
 
 class TicketSubmissionSerializer(serializers.Serializer):

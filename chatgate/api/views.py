@@ -455,6 +455,7 @@ class SchemaView(SpectacularAPIView):
                 "WhenOfflineEnum": "chatgate.models.Widget.WhenOffline",
                 "ForceEnum": "chatgate.models.Widget.Force",
                 "AskEnum": "chatgate.models.Widget.Ask",
+                "WaitingAtClosingEnum": "chatgate.models.Widget.AtClosing",
                 "TicketStatusEnum": "chatgate.models.Ticket.Status",
                 "FieldTypeEnum": "chatgate.models.FormField.Type",
                 "ConversationStatusEnum": chat.STATUSES,

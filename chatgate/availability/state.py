@@ -82,6 +82,7 @@ class WidgetConfig:
     poll_after: int = 30
     texts: Mapping[str, str] = field(default_factory=dict)
     language: str = ""  # of the texts
+    typical_reply_seconds: int | None = None  # measured off the hot path, carried as given
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ class WidgetState:
     form: FormDefinition | None = None
     texts: Mapping[str, str] = field(default_factory=dict)
     language: str = ""  # of the texts: staff's and the built-in ones
+    typical_reply_seconds: int | None = None
 
     def department(self, slug: str) -> DepartmentState | None:
         return next((d for d in self.departments if d.slug == slug), None)
@@ -243,6 +245,7 @@ def _state(ctx, status, reason, departments, *, opens_at, closes_at) -> WidgetSt
         form=form,
         texts=dict(config.texts),
         language=config.language,
+        typical_reply_seconds=config.typical_reply_seconds,
     )
 
 
