@@ -311,7 +311,7 @@
     this.waiting = el("p", { className: "chatgate-chat-status", role: "status" });
     this.offerBox = el("div", { className: "chatgate-offer" });
     this.sendForm = el("form", { className: "chatgate-send", novalidate: true });
-    var text = el("textarea", { id: id, name: "text", rows: "2", maxlength: "5000", required: true });
+    var text = el("textarea", { id: id, name: "text", rows: "2", maxlength: "5000", required: true, placeholder: t.typeMessage });
     var error = el("p", { className: "chatgate-error", role: "alert" });
     var button = el("button", { type: "submit", className: "chatgate-submit" }, t.send);
     this.sendForm.append(el("label", { for: id, className: "chatgate-sr" }, t.typeMessage), text, button, error);
