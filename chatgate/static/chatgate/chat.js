@@ -47,6 +47,7 @@
     var saved = u.stored(widget.chatKey);
     document.addEventListener("visibilitychange", function () { self.schedule(document.hidden ? HIDDEN_POLL : 0); });
     Chatgate.on("ticket", function () { if (self.offered) self.forget(); });
+    Chatgate.on("close", function () { self.save(); });  /* a reload opens the panel only if it was open */
     if (saved && saved.token) {
       this.token = saved.token;
       this.status = "waiting";
@@ -156,7 +157,7 @@
     var url = this.url("messagesUrl") + (this.after ? "?after=" + this.after : "");
     return call("GET", url).then(function (result) {
       if (result.status === 404) return self.ended();
-      if (result.status !== 200) return self.schedule(Math.max(Number(result.retry) || 0, 5));
+      if (result.status !== 200) return self.schedule(5, Number(result.retry) || 5);
       var data = result.data;
       self.receive(data.messages, true);
       self.status = data.status;
@@ -165,17 +166,19 @@
       self.publish();
       self.render();
       self.schedule(data.poll_after);
-    }, function () { self.schedule(5); });
+    }, function () { self.schedule(5, 5); });
   };
 
   /* Open panel (or headless) and visible tab: at most every 2 s, whatever the server's hint;
-   * closed panel: the hint, at least 10 s; hidden tab: 30 s. */
-  Chat.prototype.schedule = function (hint) {
+   * closed panel: the hint, at least 10 s; hidden tab: 30 s. After a failure, ``floor``
+   * seconds at least (the server's Retry-After). */
+  Chat.prototype.schedule = function (hint, floor) {
     var self = this;
     clearTimeout(this.timer);
     if (!this.busy()) return;
     var wait = document.hidden ? HIDDEN_POLL : (this.w.isOpen || this.w.headless) ? Math.min(hint || OPEN_POLL, OPEN_POLL) : Math.max(hint || 0, CLOSED_POLL);
     if (hint === 0 && !document.hidden) wait = 0;
+    wait = Math.max(wait, floor || 0);
     this.timer = setTimeout(function () { self.poll(); }, wait * 1000);
   };
 
