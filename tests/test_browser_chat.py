@@ -85,6 +85,53 @@ def test_visitor_starts_a_chat_and_reads_the_agents_reply_within_3_seconds(
     assert page.evaluate("localStorage.getItem('chatgate:shop:chat')") is None
 
 
+def test_polls_every_2_s_while_open_30_s_while_hidden_10_s_while_the_panel_is_closed(
+    page: Page, live_server, at, settings
+):
+    settings.CHATGATE_CHAT_POLL_SECONDS = 5  # the server's hint; open and visible keeps 2 s
+    build_shop()
+    sales_agent()
+    at(MONDAY_11)
+    polls: list[str] = []
+    page.on(
+        "request",
+        lambda r: polls.append(r.url) if "/messages/" in r.url and r.method == "GET" else None,
+    )
+    load(page, live_server)
+    start_chat(page)
+    expect(log(page)).to_contain_text("Is order 1234 on its way?")
+
+    def run(ms: int) -> None:  # move the page's clock, then wait for the poll it caused
+        before = page.evaluate("Chatgate.get('talk').timer")
+        page.clock.run_for(ms)
+        page.wait_for_function(f"Chatgate.get('talk').timer !== {before}")
+
+    assert len(polls) == 0
+    run(2_000)
+    run(2_000)
+    assert len(polls) == 2  # open panel, visible tab: every 2 s (a new message within 3 s)
+    page.evaluate(
+        "Object.defineProperty(document, 'hidden', {value: true, configurable: true});"
+        "document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    page.clock.run_for(29_000)
+    assert len(polls) == 2  # hidden tab: slowly
+    run(1_100)
+    assert len(polls) == 3
+    page.evaluate(
+        "Object.defineProperty(document, 'hidden', {value: false, configurable: true});"
+        "document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    run(10)
+    assert len(polls) == 4  # shown again: at once
+    page.keyboard.press("Escape")
+    run(2_000)
+    page.clock.run_for(9_000)
+    assert len(polls) == 5  # the panel closed: every 10 s
+    run(1_100)
+    assert len(polls) == 6
+
+
 def test_a_reload_resumes_the_chat_with_its_history_keyboard_only(page: Page, live_server, at):
     build_shop(ask_name="off", ask_email="required")
     agent = sales_agent()
