@@ -177,6 +177,22 @@ def test_a_reload_resumes_the_chat_with_its_history_keyboard_only(page: Page, li
     assert len(page.locator(".chatgate-message").all()) == 5  # no message twice
 
 
+def test_a_stored_token_the_server_does_not_know_gives_a_fresh_pre_chat_step(
+    page: Page, live_server, at
+):
+    build_shop()
+    sales_agent()
+    at(MONDAY_11)
+    page.add_init_script(
+        "if (!sessionStorage.getItem('seeded')) { sessionStorage.setItem('seeded', '1');"
+        " localStorage.setItem('chatgate:shop:chat', JSON.stringify({token: 'x'.repeat(43), open: true})); }"
+    )
+    requests = load(page, live_server)
+    assert chat_scripts(requests) == 1  # a conversation to resume: the chat script comes at once
+    expect(page.get_by_label("Your message")).to_be_visible()  # it was open; the token is gone
+    assert page.evaluate("localStorage.getItem('chatgate:shop:chat')") is None
+
+
 def test_a_refused_start_lands_in_the_offline_form_with_the_message_kept(
     page: Page, live_server, at, frozen
 ):

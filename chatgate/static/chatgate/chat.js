@@ -156,7 +156,7 @@
     if (!this.token) return Promise.resolve();
     var url = this.url("messagesUrl") + (this.after ? "?after=" + this.after : "");
     return call("GET", url).then(function (result) {
-      if (result.status === 404) return self.ended();
+      if (result.status === 404) return self.reset();  /* gone: a new chat can start */
       if (result.status !== 200) return self.schedule(5, Number(result.retry) || 5);
       var data = result.data;
       self.receive(data.messages, true);
@@ -190,6 +190,17 @@
     this.render();
   };
 
+  Chat.prototype.reset = function () {
+    clearTimeout(this.timer);
+    this.token = null;
+    this.status = null;
+    this.messages = [];
+    this.offer(null);
+    this.publish();
+    if (!this.w.headless && this.w.state.show !== "chat") this.w.render(null);  /* the state's own form */
+    else this.render();
+  };
+
   Chat.prototype.forget = function () {
     this.offered = null;
     this.ended();
@@ -207,7 +218,7 @@
 
   /* Redraw in the widget's body when the body was rebuilt, or the state changed. */
   Chat.prototype.update = function () {
-    if (this.w.headless) return;
+    if (this.w.headless || (!this.busy() && this.w.state.show !== "chat" && !(this.box && this.box.isConnected))) return;
     if (!this.box || !this.box.isConnected) {
       this.box = el("div", { className: "chatgate-chat" });
       this.list = null;
@@ -336,10 +347,7 @@
     });
     this.ender.addEventListener("click", function () { self.end().then(function () { self.again.focus(); }); });
     this.again.addEventListener("click", function () {
-      self.token = null;
-      self.status = null;
-      self.messages = [];
-      self.render();
+      self.reset();
       self.w.focus();
     });
     this.box.textContent = "";
@@ -359,6 +367,7 @@
 
   Chat.prototype.focusText = function () {
     if (this.text && !this.sendForm.hidden) this.text.focus();
+    else if (this.again && !this.again.hidden) this.again.focus();
   };
 
   /* The wait ran out: the offline form, filled in with the transcript, sent with the token

@@ -372,7 +372,7 @@
     this.panel.hidden = false;
     this.launcher.setAttribute("aria-expanded", "true");
     this.focus();
-    if (this.state.show === "chat" || this.talk) {
+    if (this.state.show === "chat" || (this.talk && this.talk.busy())) {
       this.chat().then(function (talk) { if (self.isOpen) talk.show(); }, function () { self.body.append(el("p", { className: "chatgate-error" }, self.texts.failed)); });
     }
     emit("open", this.state);
