@@ -50,4 +50,6 @@ def widget_texts() -> dict[str, str]:
         "send": _("Send"),
         "endChat": _("End the chat"),
         "newChat": _("Start a new chat"),
+        # Said to screen readers, and counted on the launcher, while the chat panel is closed.
+        "newMessage": _("New message"),
     }

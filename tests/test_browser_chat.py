@@ -172,7 +172,11 @@ def test_a_reload_resumes_the_chat_with_its_history_keyboard_only(page: Page, li
     expect(page.get_by_role("button", name="Chat with us")).to_be_focused()
     conversations.reply(agent, chat.pk, "Anything else?", at=MONDAY_11)
     page.clock.run_for(10_100)  # panel closed: polls slower, but still polls
+    launcher = page.get_by_role("button", name="Chat with us")
+    expect(launcher).to_have_attribute("data-unread", "1")
+    expect(page.locator(".chatgate-live")).to_have_text("New message")
     page.keyboard.press("Enter")
+    expect(launcher).not_to_have_attribute("data-unread", "1")
     expect(page.locator(".chatgate-from-agent").last).to_contain_text("Anything else?")
     assert len(page.locator(".chatgate-message").all()) == 5  # no message twice
 

@@ -140,14 +140,26 @@
    * poll's answer moves ``after``: a sent message may overtake an agent's unread one. */
   Chat.prototype.receive = function (messages, polled) {
     var self = this;
+    var known = this.after !== null;  /* not the history of a resumed chat */
     messages.forEach(function (message) {
       if (polled) self.after = Math.max(self.after || 0, message.id);
       if (self.seen[message.id]) return;
       self.seen[message.id] = true;
       self.messages.push(message);
       if (self.list) self.draw(message);
+      if (known && !self.w.isOpen && message.author !== "visitor") self.unread(1);
       u.emit("message", message);
     });
+  };
+
+  /* With the panel closed, the launcher counts the messages that came, and the page says so. */
+  Chat.prototype.unread = function (more) {
+    var w = this.w;
+    if (w.headless) return;
+    this.unseen = more ? (this.unseen || 0) + more : 0;
+    if (!this.unseen) return w.launcher.removeAttribute("data-unread");
+    w.launcher.setAttribute("data-unread", this.unseen);
+    w.live.textContent = this.t.newMessage;
   };
 
   Chat.prototype.poll = function () {
@@ -211,6 +223,7 @@
   /* The panel opened: draw the pre-chat step or the conversation, then focus it. */
   Chat.prototype.show = function () {
     if (this.w.headless) return;
+    this.unread(0);
     this.update();
     this.save();
     if (this.token) { this.schedule(0); if (this.box) this.focusText(); } else this.w.focus();
