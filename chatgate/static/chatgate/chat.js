@@ -105,14 +105,25 @@
     });
   };
 
+  /* Where a form takes the visitor's words: its "message" field, else its first textarea. */
+  function messageField(form) {
+    var fields = (form && form.fields) || [];
+    return fields.filter(function (f) { return f.name === "message"; })[0] || fields.filter(function (f) { return f.type === "textarea"; })[0];
+  }
+
+  /* A form gets what the visitor already typed: ``text`` in its message field, name, email. */
+  function prefill(draft, form, text, visitor) {
+    var target = messageField(form);
+    if (target) draft[target.name] = text.slice(-(target.max_length || 10000));
+    ((form && form.fields) || []).forEach(function (field) {
+      if (field.type === "email" && visitor.email) draft[field.name] = visitor.email;
+      else if (field.name === "name" && visitor.name) draft[field.name] = visitor.name;
+    });
+  }
+
   /* The offline form the 409's state shows gets the message, name and email already typed. */
   Chat.prototype.refused = function (body, state) {
-    var draft = this.w.draft;
-    ((state.form && state.form.fields) || []).forEach(function (field) {
-      if (field.type === "textarea" && (field.name === "message" || draft[field.name] === undefined)) draft[field.name] = body.message;
-      else if (field.type === "email" && body.email) draft[field.name] = body.email;
-      else if (field.name === "name" && body.name) draft[field.name] = body.name;
-    });
+    prefill(this.w.draft, state.form, body.message, body);
     this.w.apply(state);
   };
 
@@ -398,12 +409,7 @@
       var who = m.author === "visitor" ? t.you : m.author === "agent" ? m.name || t.agent : "";
       return (who ? who + ": " : "") + m.text;
     }).join("\n");
-    var visitor = this.visitor || {};
-    form.fields.forEach(function (field) {
-      if (field.type === "textarea" && w.draft[field.name] === undefined) w.draft[field.name] = transcript.slice(-(field.max_length || 10000));
-      else if (field.type === "email" && visitor.email) w.draft[field.name] = visitor.email;
-      else if (field.name === "name" && visitor.name) w.draft[field.name] = visitor.name;
-    });
+    prefill(w.draft, form, transcript, this.visitor || {});
     w.renderForm(this.offered, this.offerBox);
     var heading = el("h3", { className: "chatgate-offer-title" }, form.title);
     this.offerBox.prepend(heading);
