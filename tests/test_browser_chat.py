@@ -21,6 +21,7 @@ from tests.screens import save
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHAT_JS = "/static/chatgate/chat.js"
+XSS = "<img src=x onerror=alert(1)>"
 
 
 def sales_agent(**fields):
@@ -170,14 +171,15 @@ def test_a_reload_resumes_the_chat_with_its_history_keyboard_only(page: Page, li
     page.keyboard.press("Escape")
     expect(page.locator(".chatgate-panel")).to_be_hidden()
     expect(page.get_by_role("button", name="Chat with us")).to_be_focused()
-    conversations.reply(agent, chat.pk, "Anything else?", at=MONDAY_11)
+    conversations.reply(agent, chat.pk, f"Anything else? {XSS}", at=MONDAY_11)
     page.clock.run_for(10_100)  # panel closed: polls slower, but still polls
     launcher = page.get_by_role("button", name="Chat with us")
     expect(launcher).to_have_attribute("data-unread", "1")
     expect(page.locator(".chatgate-live")).to_have_text("New message")
     page.keyboard.press("Enter")
     expect(launcher).not_to_have_attribute("data-unread", "1")
-    expect(page.locator(".chatgate-from-agent").last).to_contain_text("Anything else?")
+    expect(page.locator(".chatgate-from-agent").last).to_contain_text(f"Anything else? {XSS}")
+    assert page.locator(".chatgate img").count() == 0  # an agent's text is text
     assert len(page.locator(".chatgate-message").all()) == 5  # no message twice
 
 
