@@ -228,6 +228,28 @@ def test_a_refused_start_lands_in_the_offline_form_with_the_message_kept(
     )
 
 
+def test_a_chat_going_on_at_closing_time_stays_on_screen(page: Page, live_server, at, frozen):
+    build_shop()
+    closing = MONDAY_11.replace(hour=16) - timedelta(seconds=30)  # 16:59:30 in Paris
+    agent = sales_agent(at=closing)
+    at(closing)
+    load(page, live_server)
+    start_chat(page)
+    expect(log(page)).to_contain_text("Is order 1234 on its way?")
+    chat = Conversation.objects.get()
+    conversations.accept(agent, chat.pk, at=closing)
+    frozen(closing + timedelta(seconds=40))  # 17:00:10: the state says offline form
+    presence.heartbeat(agent, at=closing + timedelta(seconds=40))
+    page.clock.run_for(31_000)  # the state's timer at valid_until, and the chat's polls
+    page.wait_for_function("Chatgate.get('state').show === 'offline_form'")
+    conversations.reply(agent, chat.pk, "Still here, let me finish.", at=closing)
+    page.clock.run_for(2_100)
+    expect(page.locator(".chatgate-from-agent")).to_contain_text("Still here, let me finish.")
+    expect(page.get_by_label("Type a message")).to_be_visible()  # the chat, not the form
+    expect(page.get_by_role("button", name="Chat with us")).to_be_visible()
+    assert page.get_by_role("heading", name="Leave us a message").count() == 0
+
+
 def test_an_offline_department_is_shown_but_cannot_be_chosen(page: Page, live_server, at):
     build_shop()
     sales_agent()  # nobody in Support
