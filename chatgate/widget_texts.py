@@ -36,4 +36,20 @@ def widget_texts() -> dict[str, str]:
         "online": _("We are online."),
         "away": _("We are away but will answer."),
         "unavailable": _("Chat is not available right now."),
+        # The chat (chat.js): the pre-chat step, the conversation, the send box.
+        "yourName": _("Your name"),
+        "yourEmail": _("Your email"),
+        "yourMessage": _("Your message"),
+        "startChat": _("Start the chat"),
+        "messages": _("Messages"),
+        "you": _("You"),
+        "agent": _("Agent"),
+        "waiting": _("Waiting for someone to answer…"),
+        "ended": _("The chat has ended."),
+        "typeMessage": _("Type a message"),
+        "send": _("Send"),
+        "endChat": _("End the chat"),
+        "newChat": _("Start a new chat"),
+        # Said to screen readers, and counted on the launcher, while the chat panel is closed.
+        "newMessage": _("New message"),
     }

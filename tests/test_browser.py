@@ -85,7 +85,7 @@ def test_a_launcher_is_visible_when_an_agent_is_online(page: Page, live_server, 
     launcher.press("Enter")  # keyboard reachable
     expect(page.locator(".chatgate-panel")).to_be_visible()
     expect(page.locator(".chatgate-greeting")).to_have_text("Hello! How can we help?")
-    save(page, "widget-chat")
+    save(page, "widget-prechat")
     page.keyboard.press("Escape")
     expect(page.locator(".chatgate-panel")).to_be_hidden()
 

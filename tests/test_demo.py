@@ -27,6 +27,8 @@ for url in ["/", "/product/", "/gate/", "/admin/login/", "/chatgate/api/widgets/
     assert response.status_code == 200, (url, response.status_code)
 home = client.get("/").content.decode()
 assert 'data-chatgate-widget="default"' in home and "application/ld+json" in home
+gate = client.get("/gate/").content.decode()
+assert "data-chatgate-headless" in gate and "chatgate.css" not in gate  # the site's own interface
 assert client.login(username="admin", password="pw")
 for url in ["/admin/chatgate/schedule/1/change/", "/admin/chatgate/widget/status/", "/admin/chatgate/ticket/"]:
     assert client.get(url).status_code == 200, url

@@ -64,6 +64,39 @@ def test_widget_tag_inlines_state_and_loads_one_deferred_script(shop):
     assert config["stateUrl"] == "/chatgate/api/widgets/shop/state/?lang=en"
     assert config["language"] == "en"
     assert config["ticketsUrl"] == "/chatgate/api/widgets/shop/tickets/"
+    assert config["conversationsUrl"] == "/chatgate/api/widgets/shop/conversations/"
+    assert config["messagesUrl"] == "/chatgate/api/conversations/{token}/messages/"
+    assert config["closeUrl"] == "/chatgate/api/conversations/{token}/close/"
+    assert config["chatScript"] == "/static/chatgate/chat.js"  # fetched by the script, later
+    assert "chat.js" not in html.replace(config["chatScript"], "")
+    assert config["ask"] == {"name": "optional", "email": "optional"}
+    assert config["headless"] is False
+
+
+def test_widget_config_carries_the_pre_chat_questions_and_follows_their_changes(shop):
+    shop.ask_name, shop.ask_email = "off", "required"
+    shop.save()
+    assert widget_config(render('{% chatgate_widget "shop" %}'))["ask"] == {
+        "name": "off",
+        "email": "required",
+    }
+    shop.ask_name = "required"
+    shop.save()  # the cached copy is replaced at once
+    assert widget_config(render('{% chatgate_widget "shop" %}'))["ask"]["name"] == "required"
+
+
+def test_headless_widget_draws_nothing_but_loads_the_state_and_the_script(shop):
+    html = render('{% chatgate_widget "shop" headless=True %}')
+    assert html.count('<script defer src="/static/chatgate/chatgate.js"') == 1
+    assert "chatgate.css" not in html  # nothing to style
+    assert "data-chatgate-headless" in html
+    assert widget_config(html)["headless"] is True
+    assert 'id="chatgate-state-shop"' in html
+
+
+def widget_config(html: str) -> dict:
+    found = re.search(r'id="chatgate-config-shop" type="application/json">(.*?)</script>', html)
+    return json.loads(found.group(1))
 
 
 def test_widget_tag_honours_a_csp_nonce(shop):
@@ -125,8 +158,9 @@ def test_script_and_stylesheet_fit_in_12_kb_gzipped():
     assert len(gzip.compress(payload, 9)) <= 12 * 1024
 
 
-def test_script_never_inserts_html():
-    source = (STATIC / "chatgate.js").read_text()
+@pytest.mark.parametrize("script", ["chatgate.js", "chat.js"])
+def test_script_never_inserts_html(script):
+    source = (STATIC / script).read_text()
     assert (
         "innerHTML" not in source
         and "insertAdjacentHTML" not in source

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .. import clock, services
+from .. import clock, services, store
 from ..availability import OFFLINE, FormDefinition, WidgetState
 from ..conf import app_settings
 from ..models import Conversation, Department, Message, Widget
@@ -93,6 +93,18 @@ def start(
             lambda: conversation_started.send(sender=Conversation, conversation=conversation)
         )
     return Started(token, conversation, [first])
+
+
+def prechat(slug: str) -> dict[str, str]:
+    """What the widget asks before a chat: ``{"name": ask, "email": ask}``, each ``off``,
+    ``optional`` or ``required``; ``{}`` for an unknown widget. A configuration snapshot, so
+    a page that draws the widget reads no table for it, and a change reaches every process."""
+    return store.snapshot(f"prechat:{slug}", lambda: _load_prechat(slug))
+
+
+def _load_prechat(slug: str) -> dict[str, str]:
+    asks = Widget.objects.filter(slug=slug).values("ask_name", "ask_email").first()
+    return {"name": asks["ask_name"], "email": asks["ask_email"]} if asks else {}
 
 
 def _prechat(widget: Widget, visitor: Visitor) -> Visitor:

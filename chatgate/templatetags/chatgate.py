@@ -7,10 +7,11 @@ import logging
 
 from django import template
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from .. import clock, csp, services
+from .. import clock, conversations, csp, services
 from ..api.serializers import WidgetStateSerializer
 from ..availability import WidgetState
 from ..models import REASON_LABELS, SHOW_LABELS, STATUS_LABELS, Widget
@@ -19,6 +20,7 @@ from ..widget_texts import widget_texts
 register = template.Library()
 logger = logging.getLogger(__name__)
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+_TOKEN = "chatgate-token-placeholder"  # matches the URL's token pattern; the script puts the token
 
 
 @register.filter
@@ -54,21 +56,17 @@ def chatgate_state(slug: str) -> WidgetState | None:
 
 
 @register.simple_tag(takes_context=True)
-def chatgate_widget(context, slug: str) -> str:
-    """The widget: its state inline as JSON data, one deferred script, one stylesheet."""
+def chatgate_widget(context, slug: str, headless: bool = False) -> str:
+    """The widget: its state inline as JSON data, one deferred script, one stylesheet.
+
+    ``headless=True`` draws nothing (no launcher, no panel, no stylesheet) but loads the
+    state and the JavaScript API, for a site that builds its own interface on it.
+    """
     state = _state(slug)
     if state is None:
         return ""
     request = context.get("request")
     rendered = context.render_context.setdefault("chatgate_assets", set())
-    language = state.language  # the page's: Django activated it for this request
-    config = {
-        "slug": slug,
-        "language": language,
-        "stateUrl": reverse("chatgate:widget-state", kwargs={"slug": slug}) + f"?lang={language}",
-        "ticketsUrl": reverse("chatgate:widget-tickets", kwargs={"slug": slug}),
-        "texts": widget_texts(),
-    }
     html = render_to_string(
         "chatgate/widget.html",
         {
@@ -76,13 +74,45 @@ def chatgate_widget(context, slug: str) -> str:
             "state_id": f"chatgate-state-{slug}",
             "config_id": f"chatgate-config-{slug}",
             "state": WidgetStateSerializer(state).data,
-            "config": config,
+            "config": _config(slug, state.language, headless=headless),
             "nonce": csp.nonce(request, context),
-            "assets": "assets" not in rendered,
+            "script": "script" not in rendered,
+            "stylesheet": not headless and "stylesheet" not in rendered,
+            "headless": headless,
         },
     )
-    rendered.add("assets")
+    rendered.add("script")
+    if not headless:
+        rendered.add("stylesheet")
     return mark_safe(html)  # noqa: S308 -- rendered by a template with autoescape on
+
+
+def _config(slug: str, language: str, *, headless: bool) -> dict:
+    """What the scripts need besides the state: URLs, built-in texts, the pre-chat questions."""
+    messages = reverse("chatgate:conversation-messages", kwargs={"token": _TOKEN})
+    close = reverse("chatgate:conversation-close", kwargs={"token": _TOKEN})
+    return {
+        "slug": slug,
+        "language": language,  # the page's: Django activated it for this request
+        "headless": headless,
+        "stateUrl": reverse("chatgate:widget-state", kwargs={"slug": slug}) + f"?lang={language}",
+        "ticketsUrl": reverse("chatgate:widget-tickets", kwargs={"slug": slug}),
+        "conversationsUrl": reverse("chatgate:widget-conversations", kwargs={"slug": slug}),
+        "messagesUrl": messages.replace(_TOKEN, "{token}"),
+        "closeUrl": close.replace(_TOKEN, "{token}"),
+        "chatScript": static("chatgate/chat.js"),
+        "ask": _prechat(slug),
+        "texts": widget_texts(),
+    }
+
+
+def _prechat(slug: str) -> dict[str, str]:
+    """The widget's ``ask_name``/``ask_email``; both optional when they cannot be read."""
+    try:
+        return conversations.prechat(slug)
+    except Exception:
+        logger.exception("chatgate: the pre-chat questions of widget %r failed", slug)
+        return {"name": "optional", "email": "optional"}
 
 
 @register.simple_tag

@@ -5,8 +5,10 @@
   "use strict";
   if (window.Chatgate && window.Chatgate.version) return;
 
-  var listeners = { status: [], department: [], open: [], close: [], ticket: [] };
+  var listeners = { status: [], department: [], open: [], close: [], ticket: [], message: [] };
   var widgets = [];
+  var nonce = (document.currentScript && document.currentScript.nonce) || "";
+  var chatScript = null;
   var PHONE = /^\+?[0-9][0-9 ().\-]{4,22}$/;
   var EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
   var LIMITS = { textarea: 10000 };
@@ -85,6 +87,22 @@
     return "";
   }
 
+  /* The chat interface is a second script, fetched the first time it is needed, with this
+   * script's CSP nonce; it defines Chatgate.Chat. */
+  function loadChat(src) {
+    chatScript = chatScript || new Promise(function (resolve, reject) {
+      var script = el("script", { src: src, async: true, nonce: nonce || null });
+      script.onload = function () { resolve(window.Chatgate.Chat); };
+      script.onerror = function () { chatScript = null; script.remove(); reject(new Error("chatgate: chat script")); };
+      document.head.append(script);
+    });
+    return chatScript;
+  }
+
+  function stored(key) {
+    try { return JSON.parse(localStorage.getItem(key)); } catch (error) { return null; }
+  }
+
   function Widget(root) {
     var slug = root.getAttribute("data-chatgate-widget");
     this.root = root;
@@ -99,14 +117,25 @@
     this.timers = {};
     this.loadedAt = Date.now();
     this.lastAnswer = null;
-    this.build();
+    this.headless = this.config.headless;
+    this.chatKey = "chatgate:" + slug + ":chat";
+    if (!this.headless) this.build();
     this.apply(JSON.parse(document.getElementById("chatgate-state-" + slug).textContent));
     var self = this;
+    if (stored(this.chatKey)) this.chat();  /* a conversation to resume */
     document.addEventListener("visibilitychange", function () {
       if (document.hidden) self.stop("poll");
       else self.refresh();
     });
   }
+
+  /* A promise of this widget's conversation (Chatgate.Chat), loading the chat script once. */
+  Widget.prototype.chat = function () {
+    var self = this;
+    return loadChat(this.config.chatScript).then(function (Chat) {
+      return self.talk || (self.talk = new Chat(self));
+    });
+  };
 
   Widget.prototype.build = function () {
     var id = this.root.id;
@@ -131,10 +160,10 @@
   Widget.prototype.apply = function (state) {
     var before = this.state;
     this.state = state;
-    this.render(before);
+    if (!this.headless) this.render(before);
     this.schedule();
     if (!before || before.status !== state.status || before.show !== state.show || before.can_start_chat !== state.can_start_chat) {
-      if (before) this.announce();
+      if (before && !this.headless) this.announce();
       emit("status", state);
     }
     var old = {};
@@ -156,22 +185,25 @@
     var s = this.state;
     var t = this.texts;
     var formKind = s.form ? s.form.kind : null;
-    this.root.hidden = s.show === "hidden";
+    var chatting = this.talk && this.talk.busy();  /* a conversation goes on whatever the state says */
+    this.root.hidden = s.show === "hidden" && !chatting;
     this.root.setAttribute("data-show", s.show);
     this.root.setAttribute("data-status", s.status);
-    if (s.show === "hidden") { this.close(); return; }
-    var label = { chat: t.chat, messaging: t.message, offline_form: t.leaveMessage, contact_form: t.contact }[s.show];
+    if (this.root.hidden) { this.close(); return; }
+    var label = chatting ? t.chat : { chat: t.chat, messaging: t.message, offline_form: t.leaveMessage, contact_form: t.contact }[s.show];
     this.launcher.textContent = label;
-    this.title.textContent = s.form ? s.form.title : label;
-    var sameForm = before && before.show === s.show && before.form && formKind === before.form.kind && this.body.firstChild;
-    if (sameForm) { this.renderNotices(); return; }
+    this.title.textContent = s.form && !chatting ? s.form.title : label;
+    var same = before && before.show === s.show && this.body.firstChild && (!s.form || (before.form && formKind === before.form.kind));
+    if (same || (chatting && this.talk.box && this.talk.box.isConnected)) { this.renderNotices(); if (this.talk) this.talk.update(); return; }
     this.sent = false;
     this.body.textContent = "";
     this.notices = el("div", { className: "chatgate-notices" });
     this.body.append(this.notices);
     this.renderNotices();
+    if (chatting) return this.talk.update();
     if (s.form) this.renderForm(s.form);
     else if (s.texts.greeting) this.body.append(el("p", { className: "chatgate-greeting" }, s.texts.greeting));
+    if (s.show === "chat" && this.talk) this.talk.update();
   };
 
   Widget.prototype.renderNotices = function () {
@@ -185,7 +217,7 @@
     }
   };
 
-  Widget.prototype.renderForm = function (form) {
+  Widget.prototype.renderForm = function (form, parent) {
     var self = this;
     var t = this.texts;
     var base = this.root.id + "-field-";
@@ -203,7 +235,7 @@
     this.submit = el("button", { type: "submit", className: "chatgate-submit" }, form.submit_label);
     node.append(honeypot, this.general, this.submit);
     node.addEventListener("submit", function (event) { event.preventDefault(); self.send(form, node, honeypot); });
-    this.body.append(node);
+    (parent || this.body).append(node);
   };
 
   Widget.prototype.renderField = function (field, id) {
@@ -285,7 +317,8 @@
     var body = {
       form: form.kind, department: department, fields: values, website: honeypot.value,
       page_url: location.href.slice(0, 2000), language: language(),
-      timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || ""
+      timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || "",
+      conversation: form.conversation  /* the chat whose offered form this is: its transcript goes too */
     };
     this.submit.disabled = true;
     this.submit.textContent = t.sending;
@@ -333,13 +366,21 @@
   };
 
   Widget.prototype.open = function () {
-    if (this.state.show === "hidden") return;
+    if (this.headless || this.root.hidden) return;
+    var self = this;
     this.isOpen = true;
     this.panel.hidden = false;
     this.launcher.setAttribute("aria-expanded", "true");
-    var target = this.panel.querySelector("input, textarea, select, button.chatgate-submit") || this.panel.querySelector(".chatgate-close");
-    if (target) target.focus();
+    this.focus();
+    if (this.state.show === "chat" || (this.talk && this.talk.busy())) {
+      this.chat().then(function (talk) { if (self.isOpen) talk.show(); }, function () { self.body.append(el("p", { className: "chatgate-error" }, self.texts.failed)); });
+    }
     emit("open", this.state);
+  };
+
+  Widget.prototype.focus = function () {
+    var target = this.panel.querySelector("input:not([tabindex]), textarea, select, button.chatgate-submit") || this.panel.querySelector(".chatgate-close");
+    if (target) target.focus();
   };
 
   Widget.prototype.close = function () {
@@ -416,6 +457,10 @@
     return widgets[0];
   }
 
+  function chat() {
+    return first() ? first().chat() : Promise.reject(new Error("chatgate: no widget on this page"));
+  }
+
   window.Chatgate = {
     version: "0.1.0",
     on: function (name, fn) {
@@ -430,7 +475,11 @@
     open: function () { if (first()) first().open(); },
     close: function () { if (first()) first().close(); },
     refresh: function () { return first() ? first().refresh() : Promise.resolve(undefined); },
-    widgets: widgets
+    /* Chats: start({message, department?, name?, email?}) and send(text) return promises. */
+    start: function (options) { return chat().then(function (talk) { return talk.start(options || {}); }); },
+    send: function (text) { return chat().then(function (talk) { return talk.send(text); }); },
+    widgets: widgets,
+    _: { el: el, emit: emit, fill: fill, check: check, language: language, stored: stored, retryIn: retryIn }
   };
 
   function start() {
