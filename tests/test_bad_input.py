@@ -146,6 +146,16 @@ def test_a_name_with_them_is_400_on_its_object(api, site, bad):
     assert response.json() == {"non_field_errors": [KEY_MESSAGE]}
 
 
+def test_a_bad_name_deep_in_a_ticket_key_is_answered_as_the_schema_says(api, site):
+    """The error nests like the value sent; the schema allows it (a fuzz test found the
+    tickets' 400 documented ``department`` as a list of strings only)."""
+    response = send(api, "POST", TICKETS, {**TICKET, "department": [{f"x{SURROGATE}": 1}]})
+    assert response.json() == {"department": {"0": {"non_field_errors": [KEY_MESSAGE]}}}
+    schema = api.get("/chatgate/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    documented = schema["TicketRefused"]["properties"]["department"]["anyOf"]
+    assert {"type": "object"} in documented
+
+
 def test_an_email_longer_than_the_column_is_400_naming_the_field(api, site):
     ticket = send(api, "POST", TICKETS, {**TICKET, "fields": {"email": LONG_EMAIL}})
     assert ticket.status_code == 400

@@ -133,6 +133,12 @@ class FieldMessagesField(serializers.JSONField):
     ``fields`` itself."""
 
 
+@extend_schema_field({"anyOf": [MESSAGES, {"type": "object"}]})
+class MessagesField(serializers.JSONField):
+    """Messages about one key: a list of strings, or, when the value sent was an object or a
+    list with a bad name somewhere inside, an object of messages keyed like that value."""
+
+
 class TicketCreatedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     message = serializers.CharField()
@@ -143,9 +149,9 @@ class TicketRefusedSerializer(serializers.Serializer):
     messages when it is not an object); ``state`` when the form is not offered; ``detail``
     alone when the body could not be read."""
 
-    form = serializers.ListField(child=serializers.CharField(), required=False)
-    department = serializers.ListField(child=serializers.CharField(), required=False)
-    conversation = serializers.ListField(child=serializers.CharField(), required=False)
+    form = MessagesField(required=False)
+    department = MessagesField(required=False)
+    conversation = MessagesField(required=False)
     fields = FieldMessagesField(required=False)
     state = WidgetStateSerializer(required=False)
     detail = serializers.CharField(required=False)
