@@ -565,6 +565,11 @@ class Widget(TranslatableModel):
 
 
 class Ticket(models.Model):
+    class Kind(models.TextChoices):
+        OFFLINE = "offline", _("Offline form")
+        CONTACT = "contact", _("Contact form")
+        CHAT = "chat", _("Messages left in a chat")
+
     class Status(models.TextChoices):
         NEW = "new", _("New")
         SOLVED = "solved", _("Solved")
@@ -579,7 +584,7 @@ class Ticket(models.Model):
     form = models.ForeignKey(
         Form, on_delete=models.SET_NULL, null=True, related_name="tickets", verbose_name=_("form")
     )
-    form_kind = models.CharField(_("form kind"), max_length=10, choices=Form.Kind.choices)
+    form_kind = models.CharField(_("form kind"), max_length=10, choices=Kind.choices)
     department = models.ForeignKey(
         Department,
         on_delete=models.SET_NULL,

@@ -6,12 +6,14 @@ The shop is open weekdays 09:00-17:00 in Paris; Monday 2026-11-23 closes at 16:0
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from chatgate import conversations, presence
+from chatgate import conversations, presence, tickets
 from chatgate.models import Conversation, Department, Ticket, Widget
 from tests.chats import agent_in, agent_url, build_shop, client_of, messages_url, start
 from tests.test_conversations import together
@@ -122,7 +124,7 @@ def test_a_waiting_chat_becomes_a_ticket_at_closing_when_the_widget_says_so(agen
     assert conversations.tick()["closed_waiting"] == 1
     assert conversations.tick()["closed_waiting"] == 0
     (ticket,) = Ticket.objects.all()
-    assert ticket.conversation.status == "closed"
+    assert ticket.conversation.status == "closed" and ticket.form_kind == "chat"
     assert ticket.transcript[0]["text"] == "Is my order shipped?"
     assert ticket.email == "eve@example.com" and ticket.department.slug == "sales"
     assert poll(token)["messages"][-1]["text"].startswith("We are closed now. Your message was")
@@ -209,3 +211,57 @@ def test_the_auto_reply_switch_and_the_staff_text(frozen):
     assert system_texts(token, "auto_reply") == [
         "The team is away. We'll be back tomorrow at 9:00 AM."
     ]
+
+
+# Messages left while nobody can answer reach the department by email, none lost
+
+
+def test_messages_left_at_night_are_emailed_to_the_department(thread, frozen, settings):
+    (ticket,) = Ticket.objects.all()
+    assert ticket.form_kind == "chat" and ticket.department.slug == "sales"
+    assert len(mail.outbox) == 1 and "Do you ship to Canada?" in mail.outbox[0].body
+    write(thread, paris(23, 20), frozen, text="And to Mexico?")  # the first email went
+    assert Ticket.objects.count() == 2
+    assert "And to Mexico?" in mail.outbox[1].body
+
+
+def test_messages_join_the_ticket_not_yet_sent(frozen, settings):
+    """With the email still queued, later messages join it: one email carries them all."""
+    settings.CHATGATE_TASK_BACKEND = "background"  # queued, not sent in the request
+    frozen(paris(23, 18))
+    build_shop(mode="messaging")
+    token = start(message="Do you ship to Canada?").json()["token"]
+    write(token, paris(23, 18, 5), frozen, text="And to Mexico?")
+    (ticket,) = Ticket.objects.all()
+    assert [m["text"] for m in ticket.transcript if m["author"] == "visitor"] == [
+        "Do you ship to Canada?",
+        "And to Mexico?",
+    ]
+    assert not mail.outbox
+
+
+def test_no_email_while_someone_can_answer(frozen):
+    frozen(paris(23, 11))
+    build_shop(mode="messaging")
+    agent_in(Department.objects.get(slug="sales"), at=paris(23, 11))
+    start(message="Hello")
+    assert not Ticket.objects.exists() and not mail.outbox
+
+
+def test_a_message_racing_the_sender_is_never_lost(postgres, frozen, settings):
+    settings.CHATGATE_TASK_BACKEND = "background"
+    frozen(paris(23, 18))
+    build_shop(mode="messaging")
+    token = start(message="Do you ship to Canada?").json()["token"]
+    (ticket,) = Ticket.objects.all()
+    together(
+        2,
+        lambda i: (
+            tickets.send_notification(ticket.pk)
+            if i
+            else write(token, paris(23, 18), frozen, text="And to Mexico?")
+        ),
+    )
+    call_command("chatgate_send_notifications", stdout=StringIO())
+    assert sum("And to Mexico?" in email.body for email in mail.outbox) == 1
+    assert not Ticket.objects.filter(notified_at=None).exists()

@@ -193,6 +193,7 @@ ENUMS = {
     "WidgetModeEnum", "WhenOfflineEnum", "ForceEnum", "BlankEnum", "NullEnum",
     "AskEnum", "ConversationStatusEnum", "AuthorEnum", "RefusedCodeEnum", "UnavailableCodeEnum",
     "TicketStatusEnum", "FieldTypeEnum", "WaitingAtClosingEnum",
+    "TicketKindEnum",
 }  # fmt: skip
 
 

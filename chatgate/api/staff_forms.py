@@ -110,7 +110,7 @@ class TicketSerializer(serializers.ModelSerializer):
 
     widget = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     department = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    form_kind = serializers.ChoiceField(choices=FORM_KINDS, read_only=True)
+    form_kind = serializers.ChoiceField(choices=Ticket.Kind.choices, read_only=True)
     # As the visitor sent them: possibly blank, so not declared as an email or a URL.
     email = serializers.CharField(read_only=True)
     page_url = serializers.CharField(read_only=True)

@@ -451,6 +451,7 @@ class SchemaView(SpectacularAPIView):
                 "ReasonEnum": REASONS,
                 "ShowEnum": SHOWS,
                 "FormKindEnum": FORM_KINDS,
+                "TicketKindEnum": "chatgate.models.Ticket.Kind",
                 "WidgetModeEnum": "chatgate.models.Widget.Mode",
                 "WhenOfflineEnum": "chatgate.models.Widget.WhenOffline",
                 "ForceEnum": "chatgate.models.Widget.Force",

@@ -151,10 +151,26 @@ def at_closing(conversation: Conversation, state: WidgetState, *, at: datetime) 
 def _to_ticket(conversation: Conversation, state: WidgetState, *, at: datetime) -> None:
     """The transcript becomes a ticket (notified like any other); the chat ends."""
     conversation.status = CLOSED
+    _new_ticket(conversation)
+    text = _with_language(
+        conversation,
+        lambda: _("We are closed now. Your message was passed on to the team, who will reply."),
+    )
+    add_message(conversation, SYSTEM, text, code="closed_ticket", params={}, at=at)
+    transaction.on_commit(
+        lambda: conversation_closed.send(
+            sender=Conversation, conversation=conversation, by=Conversation.ClosedBy.SYSTEM
+        )
+    )
+
+
+def _new_ticket(conversation: Conversation) -> Ticket:
+    """A ticket of the chat's messages, announced (``ticket_created``, its email) on commit."""
+    from .. import tickets  # tickets imports conversations
+
     ticket = Ticket.objects.create(
         widget=conversation.widget,
-        form=conversation.widget.offline_form,
-        form_kind="offline",
+        form_kind=Ticket.Kind.CHAT,
         department=conversation.department,
         fields=[],
         email=conversation.visitor_email,
@@ -165,19 +181,8 @@ def _to_ticket(conversation: Conversation, state: WidgetState, *, at: datetime) 
         conversation=conversation,
         transcript=transcript(conversation),
     )
-    text = _with_language(
-        conversation,
-        lambda: _("We are closed now. Your message was passed on to the team, who will reply."),
-    )
-    add_message(conversation, SYSTEM, text, code="closed_ticket", params={}, at=at)
-    from .. import tickets  # tickets imports conversations
-
     transaction.on_commit(lambda: tickets.announce(ticket.pk))
-    transaction.on_commit(
-        lambda: conversation_closed.send(
-            sender=Conversation, conversation=conversation, by=Conversation.ClosedBy.SYSTEM
-        )
-    )
+    return ticket
 
 
 def _kept_text(conversation: Conversation, state: WidgetState, at: datetime) -> str:
@@ -189,14 +194,43 @@ def _kept_text(conversation: Conversation, state: WidgetState, at: datetime) -> 
     }
 
 
-def auto_reply(conversation: Conversation, *, at: datetime) -> bool:
-    """Messaging mode, after a visitor's message: the automatic reply, once per closed period."""
-    widget = conversation.widget
-    if widget.mode != Widget.Mode.MESSAGING or not widget.auto_reply:
-        return False
+def visitor_wrote(conversation: Conversation, *, at: datetime) -> list[str]:
+    """Messaging mode, after a visitor's message (in its transaction): when nobody can answer,
+    the department is notified and the visitor gets the automatic reply. Returns what it did."""
+    if conversation.widget.mode != Widget.Mode.MESSAGING:
+        return []
     state = state_for(conversation, at)
     status, reason, _closes = hours_of(conversation, state)
     if status != OFFLINE:
+        return []
+    notify_staff(conversation)
+    replied = auto_reply(conversation, state, reason, at=at)
+    return ["notified", "auto_reply"] if replied else ["notified"]
+
+
+def notify_staff(conversation: Conversation) -> None:
+    """The thread goes to the department by email, the never-lost way tickets go: its ticket
+    not yet being sent takes the new message, else a new ticket is made.
+
+    The conditional UPDATE locks the ticket's row, so a sender claiming it meanwhile either
+    waits and then reads this message, or has claimed it first and a new ticket follows.
+    """
+    pending = Ticket.objects.filter(
+        conversation=conversation,
+        form_kind=Ticket.Kind.CHAT,
+        notified_at__isnull=True,
+        notify_claimed_until__isnull=True,
+    )
+    if not pending.update(transcript=transcript(conversation)):
+        _new_ticket(conversation)
+
+
+def auto_reply(
+    conversation: Conversation, state: WidgetState, reason: str, *, at: datetime
+) -> bool:
+    """The automatic reply, once per closed period; none when the widget's switch is off or
+    an agent wrote in the last ``QUIET_AFTER_AGENT``."""
+    if not conversation.widget.auto_reply:
         return False
     if conversation.messages.filter(author=AGENT, created_at__gte=at - QUIET_AFTER_AGENT).exists():
         return False

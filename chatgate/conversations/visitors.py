@@ -88,7 +88,7 @@ def start(
             last_activity_at=at,
         )
         first = add_message(conversation, VISITOR, text, name=visitor.name, at=at)
-        edges.auto_reply(conversation, at=at)
+        edges.visitor_wrote(conversation, at=at)
         transaction.on_commit(
             lambda: conversation_started.send(sender=Conversation, conversation=conversation)
         )
@@ -233,7 +233,7 @@ def send(token: str, text: str, *, at: datetime | None = None) -> Message:
                 raise Refused("closed", _("This chat is closed."))
             _reopen(conversation, at)
         message = add_message(conversation, VISITOR, text, name=conversation.visitor_name, at=at)
-        edges.auto_reply(conversation, at=at)
+        edges.visitor_wrote(conversation, at=at)
         return message
 
 
