@@ -719,6 +719,12 @@ class Conversation(models.Model):
         blank=True,
         help_text=_("When closing time found the chat still waiting, and the visitor was told."),
     )
+    visitor_seen_id = models.PositiveBigIntegerField(
+        _("last message the visitor received"), default=0, editable=False
+    )
+    visitor_emailed_id = models.PositiveBigIntegerField(
+        _("last reply the visitor was emailed about"), default=0, editable=False
+    )
     auto_reply_period = models.CharField(
         _("automatic reply given for"),
         max_length=64,

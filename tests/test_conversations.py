@@ -80,6 +80,7 @@ def test_an_expired_agents_chat_goes_back_to_the_queue_once(sales, frozen):
         "offered": 0,
         "closing_soon": 0,
         "closed_waiting": 0,
+        "emailed": 0,
     }
     assert Message.objects.filter(code="requeued").count() == 1
     conversation = Conversation.objects.get(pk=pk)
@@ -97,6 +98,7 @@ def test_the_tick_requeues_when_nobody_polls(sales, frozen):
         "offered": 0,
         "closing_soon": 0,
         "closed_waiting": 0,
+        "emailed": 0,
     }
     body = APIClient().get(messages_url(token)).json()
     assert body["status"] == "waiting"
@@ -125,6 +127,7 @@ def test_chats_stay_with_their_agents_while_the_cache_of_heartbeats_is_down(sale
             "offered": 0,
             "closing_soon": 0,
             "closed_waiting": 0,
+            "emailed": 0,
         }
         assert APIClient().get(messages_url(token)).json()["status"] == "active"
     store.reset()
@@ -149,12 +152,14 @@ def test_the_tick_offers_the_form_once_and_a_poll_then_shows_it(shop, frozen):
         "offered": 1,
         "closing_soon": 0,
         "closed_waiting": 0,
+        "emailed": 0,
     }
     assert conversations.tick() == {
         "requeued": 0,
         "offered": 0,
         "closing_soon": 0,
         "closed_waiting": 0,
+        "emailed": 0,
     }
     body = APIClient().get(messages_url(token)).json()
     assert body["form"]["kind"] == "offline"
@@ -182,6 +187,7 @@ def test_messaging_threads_wait_without_an_offer(shop, frozen):
         "offered": 0,
         "closing_soon": 0,
         "closed_waiting": 0,
+        "emailed": 0,
     }
 
 

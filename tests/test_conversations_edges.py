@@ -265,3 +265,39 @@ def test_a_message_racing_the_sender_is_never_lost(postgres, frozen, settings):
     call_command("chatgate_send_notifications", stdout=StringIO())
     assert sum("And to Mexico?" in email.body for email in mail.outbox) == 1
     assert not Ticket.objects.filter(notified_at=None).exists()
+
+
+# A visitor who left an email hears of a reply they have not seen
+
+
+@pytest.fixture
+def replied(frozen):
+    """Ana answers Zoé's chat at 11:00; Zoé left her email."""
+    frozen(paris(23, 10, 58))
+    build_shop(mode="messaging")
+    ana = agent_in(Department.objects.get(slug="sales"), at=paris(23, 10, 58))
+    token = start(message="Hello", email="zoe@example.com", language="fr").json()["token"]
+    pk = Conversation.objects.get(token_hash=conversations.hash_token(token)).pk
+    client_of(ana).post(agent_url(pk, "accept"))
+    frozen(paris(23, 11))
+    client_of(ana).post(agent_url(pk, "messages"), {"text": "Bonjour Zoé !"}, format="json")
+    mail.outbox.clear()
+    return token
+
+
+def test_an_unseen_reply_is_emailed_once_in_the_visitors_language(replied, frozen):
+    frozen(paris(23, 11, 2))
+    assert conversations.tick()["emailed"] == 0  # two minutes: not yet
+    frozen(paris(23, 11, 4))
+    assert conversations.tick()["emailed"] == 1
+    assert conversations.tick()["emailed"] == 0
+    (email,) = mail.outbox
+    assert email.to == ["zoe@example.com"] and "Bonjour Zoé !" in email.body
+    assert email.subject.startswith("Nouvelle réponse")
+
+
+def test_a_reply_the_widget_received_is_not_emailed(replied, frozen):
+    frozen(paris(23, 11, 1))
+    assert "Bonjour Zoé !" in [m["text"] for m in poll(replied)["messages"]]
+    frozen(paris(23, 11, 10))
+    assert conversations.tick()["emailed"] == 0 and not mail.outbox

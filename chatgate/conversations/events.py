@@ -16,7 +16,7 @@ from django.db import transaction
 from .. import clock, services
 from ..availability import FormDefinition
 from ..models import Conversation, Widget
-from . import edges
+from . import edges, unseen
 from .base import ACTIVE, WAITING, system_message
 
 
@@ -125,7 +125,7 @@ def offer(conversation: Conversation, *, at: datetime) -> bool:
 def tick(*, at: datetime | None = None) -> dict[str, int]:
     """Every conversation's due events (``chatgate_tick``, from cron every minute)."""
     at = at or clock.now()
-    done = {"requeued": 0, "offered": 0, "closing_soon": 0, "closed_waiting": 0}
+    done = {"requeued": 0, "offered": 0, "closing_soon": 0, "closed_waiting": 0, "emailed": 0}
     active = list(Conversation.objects.filter(status=ACTIVE).select_related("agent"))
     agents = {c.agent.pk: c.agent for c in active if c.agent}
     gone = services.agents_gone(agents.values(), at=at) if agents else set()
@@ -143,4 +143,5 @@ def tick(*, at: datetime | None = None) -> dict[str, int]:
     for conversation in chats.select_related("widget", "department"):
         for event in edges.sweep(conversation, at=at):
             done[event] += 1
+    done["emailed"] = unseen.tick(at=at)
     return done

@@ -15,7 +15,7 @@ from ..availability import OFFLINE, FormDefinition, WidgetState
 from ..conf import app_settings
 from ..models import Conversation, Department, Message, Widget
 from ..signals import conversation_closed, conversation_started
-from . import cache, edges
+from . import cache, edges, unseen
 from .base import (
     CLOSED,
     VISITOR,
@@ -189,6 +189,7 @@ def poll(token: str, *, after: int | None = None, at: datetime | None = None) ->
         messages: list[Message] = []
     else:
         messages = list(Message.objects.filter(conversation_id=entry["id"], id__gt=after or 0))
+        unseen.received(entry["id"], messages)
     return Poll(
         entry["status"], messages, entry["form"], entry["language"], poll_after(entry["status"])
     )
