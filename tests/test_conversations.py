@@ -213,7 +213,7 @@ def test_chatgate_tick_reports_what_it_did(sales, frozen):
     assert out.getvalue().splitlines()[0] == (
         "1 conversation back in the queue (its agent left), "
         "1 offered the offline form (waited too long), 0 told when chat closes, "
-        "0 still waiting at closing (kept or made tickets)."
+        "0 still waiting at closing (kept or made tickets), 0 visitor(s) emailed an unseen reply."
     )
     out = StringIO()
     call_command("chatgate_tick", stdout=out)
