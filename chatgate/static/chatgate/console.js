@@ -5,7 +5,7 @@
  * the page is open: closing the tab lets the status expire. */
 (function () {
   "use strict";
-  var root = document.getElementById("chatgate-console");
+  var root = document.getElementById("chatgate-console-page");
   var data = document.getElementById("chatgate-console-config");
   if (!root || !data) return;
   var config = JSON.parse(data.textContent);
@@ -13,7 +13,7 @@
   var base = config.urls.conversations;
   var lang = document.documentElement.lang || navigator.language || "en";
   var pageTitle = document.title;
-  var state = { open: null, lastId: 0, seen: {}, known: {}, unreachable: false };
+  var state = { open: null, lastId: 0, seen: {}, known: {}, unreachable: false, statusSet: 0 };
 
   function $(name) { return document.getElementById("chatgate-console-" + name); }
 
@@ -138,28 +138,40 @@
 
   var radios = root.querySelectorAll('input[name="chatgate-console-status"]');
 
-  function showPresence(body) {
+  /* ``since``: the status changes counted when the request went out; an answer sent
+   * before the agent's latest change must not bring the old status back. */
+  function showPresence(body, since) {
+    if (since !== undefined && since !== state.statusSet) return;
+    config.status = body.status;
     Array.prototype.forEach.call(radios, function (radio) { radio.checked = radio.value === body.status; });
     say("presence", body.effective_status !== body.status
       ? T.expired
       : fill(T.status_now, { status: config.statuses[body.status] || body.status }));
   }
 
+  function setStatus(status) {
+    var since = ++state.statusSet;
+    api("PUT", config.urls.status, { status: status }).then(function (result) {
+      if (since !== state.statusSet) return;
+      if (!result.ok) { showPresence({ status: config.status, effective_status: config.status }); return refused(result); }
+      notice("");
+      showPresence(result.data);
+      refreshQueue();
+    }).catch(unreachable);
+  }
+
   Array.prototype.forEach.call(radios, function (radio) {
     radio.addEventListener("change", function () {
-      if (!radio.checked) return;
-      api("PUT", config.urls.status, { status: radio.value }).then(function (result) {
-        if (!result.ok) return refused(result);
-        notice("");
-        showPresence(result.data);
-        refreshQueue();
-      }).catch(unreachable);
+      if (radio.checked) setStatus(radio.value);
     });
+    // Chosen before this script ran (a slow page): send it now.
+    if (radio.checked && radio.value !== config.status) setStatus(radio.value);
   });
 
   var heartbeat = loop(function () {
+    var since = state.statusSet;
     return api("POST", config.urls.heartbeat).then(function (result) {
-      if (result.ok) showPresence(result.data);
+      if (result.ok) showPresence(result.data, since);
     });
   }, function () { return config.heartbeat_seconds; });
 
@@ -248,13 +260,14 @@
     say("waiting-count", waiting.length ? "(" + waiting.length + ")" : "");
     document.title = waiting.length ? "(" + waiting.length + ") " + pageTitle : pageTitle;
     say("load", fill(T.load, { active: body.agent.active, max: body.agent.max_chats }));
-    showPresence(body.agent);
   }
 
   var refreshQueue = loop(function () {
+    var since = state.statusSet;
     return api("GET", base).then(function (result) {
       if (!result.ok) { refused(result); return null; }
       showQueue(result.data);
+      showPresence(result.data.agent, since);
       return result.data.poll_after;
     });
   }, function () { return config.poll_seconds; });
@@ -298,9 +311,9 @@
     meta.appendChild(el("span", "chatgate-console-time", clock(message.created_at)));
     row.appendChild(meta);
     row.appendChild(el("p", "chatgate-console-text", message.text));
-    var list = $("messages");
-    list.appendChild(row);
-    list.scrollTop = list.scrollHeight;
+    $("messages").appendChild(row);
+    var log = $("log");
+    log.scrollTop = log.scrollHeight;
   }
 
   var refreshMessages = loop(function () {
@@ -366,4 +379,5 @@
 
   heartbeat();
   refreshQueue();
+  root.setAttribute("data-ready", "true");
 })();
