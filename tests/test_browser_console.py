@@ -169,3 +169,26 @@ def test_the_console_has_no_accessibility_violations(ana_page: Page, live_server
     page.locator("#chatgate-console-active button").click()
     expect(page.get_by_role("log")).to_contain_text("Ana joined the chat.")
     assert violations(page) == []
+
+
+def test_the_console_runs_under_a_strict_content_security_policy(
+    ana_page: Page, live_server, settings
+):
+    """Its script carries the nonce, its data is JSON, its styles are admin.css: nothing refused."""
+    csp = pytest.importorskip("django.utils.csp")  # Django 6.0+
+    settings.SECURE_CSP = {
+        "default-src": [csp.CSP.SELF],
+        "script-src": [csp.CSP.NONCE],  # not even 'self': only scripts that carry the nonce
+        "style-src": [csp.CSP.SELF],
+    }
+    refused = []
+    ana_page.on(
+        "console",
+        lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    go_online(ana_page)
+    visitor_chat()
+    expect(ana_page.locator("#chatgate-console-queue > li")).to_have_count(1)
+    item = ana_page.locator("#chatgate-console-queue > li")
+    expect(item).to_have_css("border-top-style", "solid")  # admin.css applied
+    assert refused == []
