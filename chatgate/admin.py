@@ -283,7 +283,10 @@ class AgentAdmin(ModelAdmin):
     def presence_now(self, agent: Agent) -> str:
         """The status that counts for visitors: "offline — last seen 10:42" once expired."""
         at = clock.now()
-        found = getattr(agent, "chatgate_presence", None) or presence.effective([agent], at=at)[agent.pk]
+        found = (
+            getattr(agent, "chatgate_presence", None)
+            or presence.effective([agent], at=at)[agent.pk]
+        )
         return format_html(
             '<span class="chatgate-status chatgate-status-{}">{}</span>',
             found.effective_status,

@@ -42,8 +42,8 @@ def can_use(user) -> bool:
 
 
 def presence_text(found: presence.Presence, *, at: datetime) -> str:
-    """"Online", or "offline — last seen 10:42" (the reader's time zone) once it expired;
-    the date too when that was not the reader's today."""
+    """The status that counts: "Online", or "offline — last seen 10:42" once it expired,
+    in the reader's time zone, with the date when that was not the reader's today."""
     if not found.expired:
         return Agent.Status(found.effective_status).label
     if found.last_seen is None:
@@ -68,7 +68,9 @@ def agent_rows(*, at: datetime) -> list[AgentRow]:
     teams = Department.objects.prefetch_related("translations")
     agents = list(
         Agent.objects.annotate(
-            active=Count("conversations", filter=Q(conversations__status=Conversation.Status.ACTIVE))
+            active=Count(
+                "conversations", filter=Q(conversations__status=Conversation.Status.ACTIVE)
+            )
         ).prefetch_related(Prefetch("departments", queryset=teams))
     )
     found = presence.effective(agents, at=at)

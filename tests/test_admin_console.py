@@ -70,7 +70,9 @@ def test_the_console_page_gives_its_script_the_agent_api_as_data(client, setting
     assert config["status"] == "offline"
     assert config["statuses"]["away"] == "Away"
     page = response.content.decode()
-    data = re.search(r'<script id="chatgate-console-config" type="application/json">(.*?)</script>', page)
+    data = re.search(
+        r'<script id="chatgate-console-config" type="application/json">(.*?)</script>', page
+    )
     assert json.loads(data.group(1)) == config  # the same, as JSON the script reads
     assert "<title>Console |" in page
     for label in ["Online", "Away", "Invisible", "Offline"]:
@@ -169,9 +171,7 @@ def test_presence_is_read_in_a_fixed_number_of_queries(staff, frozen, url, monke
     from chatgate import store
 
     reads, get_many = [], store.get_many
-    monkeypatch.setattr(
-        store, "get_many", lambda keys: reads.append(list(keys)) or get_many(keys)
-    )
+    monkeypatch.setattr(store, "get_many", lambda keys: reads.append(list(keys)) or get_many(keys))
 
     def presence_reads() -> int:
         count = sum(any(":presence:" in key for key in keys) for keys in reads)

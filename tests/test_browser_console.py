@@ -113,7 +113,9 @@ def test_an_agent_goes_online_takes_a_chat_and_the_visitor_gets_the_reply(
     conversations.start(
         "default",
         message="Can I return shoes bought in a shop?",
-        visitor=conversations.Visitor(page_url="https://shop.example/", language="en", timezone="Europe/London"),
+        visitor=conversations.Visitor(
+            page_url="https://shop.example/", language="en", timezone="Europe/London"
+        ),
     )
     expect(page).to_have_title(re.compile(r"^\(1\) Console \|"))
     save(page, "console")

@@ -90,7 +90,9 @@ def test_the_demo_agents_log_in_to_the_console_with_the_printed_password(client)
         assert (user.is_staff, user.is_superuser) == (True, False)  # the console, not the rest
         assert client.login(username=username, password="pw")
         assert client.get(reverse("admin:chatgate_console_changelist")).status_code == 200
-        assert 'href="/admin/chatgate/console/"' in client.get(reverse("admin:index")).content.decode()
+        assert (
+            'href="/admin/chatgate/console/"' in client.get(reverse("admin:index")).content.decode()
+        )
         assert client.get(reverse("admin:chatgate_widget_changelist")).status_code == 403
 
 
