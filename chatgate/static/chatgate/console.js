@@ -345,8 +345,10 @@
   }
 
   function hideChat() {
+    var hadFocus = $("chat").contains(document.activeElement);
     state.open = null;
     $("chat").hidden = true;
+    if (hadFocus) $("active-title").focus();
   }
 
   $("reply").addEventListener("submit", function (event) {
