@@ -166,6 +166,7 @@ def test_the_console_has_no_accessibility_violations(ana_page: Page, live_server
     first = visitor_chat().conversation
     visitor_chat("A second question")
     expect(page.locator("#chatgate-console-queue > li")).to_have_count(2)
+    expect(page).to_have_title(re.compile(r"^\(2\) Console \|"))
     assert violations(page) == []
     conversations.accept(Agent.objects.get(display_name="Ana"), first.pk, at=MONDAY_21_DEC)
     page.locator("#chatgate-console-active button").click()
