@@ -195,3 +195,35 @@ def test_the_console_runs_under_a_strict_content_security_policy(
     item = ana_page.locator("#chatgate-console-queue > li")
     expect(item).to_have_css("border-top-style", "solid")  # admin.css applied
     assert refused == []
+
+
+def test_the_console_says_when_the_heartbeat_stopped_and_the_next_one_revives_it(
+    ana_page: Page, live_server, frozen
+):
+    page = ana_page
+    go_online(page)
+    frozen(MONDAY_21_DEC + timedelta(seconds=61))  # no heartbeat reached the server for 61 s
+    expect(page.get_by_role("status")).to_have_text(
+        "Your heartbeat stopped: visitors see you offline."
+    )
+    page.clock.run_for(20_000)  # the next heartbeat
+    expect(page.get_by_role("status")).to_have_text("Your status: Online.")
+
+
+def test_a_chat_with_new_messages_says_so_until_opened(ana_page: Page, live_server):
+    page = ana_page
+    go_online(page)
+    ana = Agent.objects.get(display_name="Ana")
+    first, second = visitor_chat("First"), visitor_chat("Second")
+    for started in (first, second):
+        conversations.accept(ana, started.conversation.pk, at=MONDAY_21_DEC)
+    chats = page.locator("#chatgate-console-active button")
+    expect(chats).to_have_count(2)
+    chats.first.click()
+    expect(page.get_by_role("log")).to_contain_text("First")
+    conversations.send(second.token, "Are you there?")
+    expect(chats.last).to_have_text(re.compile("— new messages$"))
+    expect(chats.first).not_to_have_text(re.compile("new messages"))
+    chats.last.click()
+    expect(page.get_by_role("log")).to_contain_text("Are you there?")
+    expect(chats.last).not_to_have_text(re.compile("new messages"))
