@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from parler.admin import TranslatableAdmin, TranslatableTabularInline
 from parler.utils.views import TabsList
 
-from . import clock, conversations, languages, presence, services
+from . import clock, console, conversations, languages, presence, services
 from .availability import HOST_ZONES
 from .forms import (
     FormFieldFormSet,
@@ -32,6 +32,7 @@ from .forms import (
 )
 from .models import (
     Agent,
+    Console,
     Conversation,
     Department,
     Form,
@@ -251,13 +252,50 @@ class DepartmentAdmin(TranslatedModelAdmin):
         )
 
 
+class DepartmentFilter(admin.RelatedFieldListFilter):
+    """Departments by name, their translations read in one query rather than one each."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(d.pk, str(d)) for d in Department.objects.prefetch_related("translations")]
+
+
 @admin.register(Agent)
 class AgentAdmin(ModelAdmin):
-    list_display = ["display_name", "user", "status", "max_chats", "team"]
-    list_filter = ["status", "departments"]
+    list_display = ["display_name", "user", "presence_now", "max_chats", "team"]
+    list_filter = ["status", ("departments", DepartmentFilter)]
     search_fields = ["display_name", "user__username", "user__email"]
     filter_horizontal = ["departments"]
     autocomplete_fields = ["user"]
+    change_list_template = "admin/chatgate/agent/change_list.html"
+
+    class Media:
+        css = {"all": ["chatgate/admin.css"]}  # no inline styles (CSP)
+
+    def get_changelist_instance(self, request):
+        """The page's agents with their effective presence, read in one cache round trip."""
+        changelist = super().get_changelist_instance(request)
+        found = presence.effective(changelist.result_list, at=clock.now())
+        for agent in changelist.result_list:  # the rows the page shows (the queryset's cache)
+            agent.chatgate_presence = found[agent.pk]
+        return changelist
+
+    @admin.display(description=_("presence"), ordering="status")
+    def presence_now(self, agent: Agent) -> str:
+        """The status that counts for visitors: "offline — last seen 10:42" once expired."""
+        at = clock.now()
+        found = (
+            getattr(agent, "chatgate_presence", None)
+            or presence.effective([agent], at=at)[agent.pk]
+        )
+        return format_html(
+            '<span class="chatgate-status chatgate-status-{}">{}</span>',
+            found.effective_status,
+            console.presence_text(found, at=at),
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_use_console": console.can_use(request.user)}
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("departments"))
     def team(self, agent: Agent) -> str:
@@ -353,14 +391,52 @@ class WidgetAdmin(TranslatedModelAdmin):
         Like the admin's own views: staff without ``chatgate.view_widget`` get 403."""
         if not self.has_view_permission(request):
             raise PermissionDenied
+        at = clock.now()
         context = {
             **self.admin_site.each_context(request),
             "title": _("Chat status board"),
             "opts": self.model._meta,
-            "rows": services.all_widget_states(at=clock.now()),
+            "rows": services.all_widget_states(at=at),
+            "agents": console.agent_rows(at=at),
+            "can_use_console": console.can_use(request.user),
             "has_view_permission": self.has_view_permission(request),
         }
         return TemplateResponse(request, "admin/chatgate/status_board.html", context)
+
+
+@admin.register(Console)
+class ConsoleAdmin(admin.ModelAdmin):
+    """The agent console at ``admin/chatgate/console/``: a page, not a list of objects.
+
+    Listed in the admin's app list and navigation for the users holding
+    ``chatgate.use_console``; others get 403."""
+
+    def get_urls(self):
+        page = self.admin_site.admin_view(self.console)
+        return [path("", page, name="chatgate_console_changelist")]
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return console.can_use(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def console(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Console"),
+            "opts": self.model._meta,
+            **console.page(request),
+        }
+        return TemplateResponse(request, "admin/chatgate/console.html", context)
 
 
 @admin.register(Ticket)

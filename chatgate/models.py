@@ -290,9 +290,26 @@ class Agent(models.Model):
         verbose_name = _("agent")
         verbose_name_plural = _("agents")
         ordering = ["display_name"]
+        # Grant it to staff users who answer chats: the console page of the admin.
+        permissions = [("use_console", _("Can use the agent console"))]
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class Console(Agent):
+    """Not data: the admin's entry for the agent console (a proxy, no table of its own).
+
+    It puts the console in the admin's app list and navigation, at
+    ``admin/chatgate/console/``, for the users holding ``chatgate.use_console``,
+    including agents who may see nothing else of the admin.
+    """
+
+    class Meta:
+        proxy = True
+        default_permissions = ()  # the console's permission is the agent's use_console
+        verbose_name = _("agent console")
+        verbose_name_plural = _("agent console")
 
 
 class Form(TranslatableModel):

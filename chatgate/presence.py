@@ -12,12 +12,14 @@ status back. Of a cached status and a saved one, the more recent counts.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 
 from . import clock, store
 from .availability import STATUSES, AgentSnapshot
+from .conf import app_settings
 from .models import Agent
 from .signals import status_changed
 
@@ -92,6 +94,37 @@ def read(agents) -> dict[int, tuple[str, datetime | None]]:
 
 def _instant(stamp: float) -> datetime:
     return datetime.fromtimestamp(stamp, UTC)
+
+
+@dataclass(frozen=True)
+class Presence:
+    """What staff read about an agent: the status it set, the one that counts, its last sign."""
+
+    status: str
+    effective_status: str
+    last_seen: datetime | None
+
+    @property
+    def expired(self) -> bool:
+        """Set ``online``/``away``, but its heartbeat stopped: it counts as ``offline``."""
+        return self.effective_status != self.status
+
+
+def effective(agents, *, at: datetime, timeout_seconds: int | None = None) -> dict[int, Presence]:
+    """``{agent id: Presence}`` at ``at``, by the engine's rules, in one cache round trip.
+
+    For pages that list agents (the admin's list, the status board): an agent
+    that set ``online`` and closed its tab reads as offline once
+    ``CHATGATE_PRESENCE_TIMEOUT`` has passed, as it counts for visitors.
+    """
+    timeout = timedelta(
+        seconds=app_settings.PRESENCE_TIMEOUT if timeout_seconds is None else timeout_seconds
+    )
+    result = {}
+    for pk, (status, seen) in read(agents).items():
+        now = AgentSnapshot(pk, status, seen).effective_status(at, timeout=timeout)
+        result[pk] = Presence(status, now, seen)
+    return result
 
 
 def describe(agent: Agent, *, at: datetime, timeout_seconds: int) -> dict:

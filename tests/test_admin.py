@@ -497,6 +497,7 @@ def test_chatgates_admin_pages_have_no_inline_style(staff, frozen):
         reverse("admin:chatgate_status_board"),
         reverse("admin:chatgate_ticket_change", args=[ticket.pk]),
         reverse("admin:chatgate_conversation_change", args=[conversation.pk]),
+        reverse("admin:chatgate_agent_changelist"),
     ]
     for url in pages:
         page = staff.get(url).content.decode()

@@ -210,3 +210,22 @@ def test_the_agent_api_answers_in_the_schema_shapes(sales):
     presence.set_status(ana, "offline", at=MONDAY_11)
     body = console.get(QUEUE).json()
     assert (body["agent"]["status"], body["agent"]["effective_status"]) == ("offline", "offline")
+
+
+def test_the_queue_names_each_department_in_a_fixed_number_of_queries(sales, support):
+    """The console shows the department's name, not its slug, without a query per chat."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ana = agent_in(sales, support, display_name="Ana", max_chats=5)
+    console = client_of(ana)
+    waiting_chat("sales")
+    with CaptureQueriesContext(connection) as one:
+        body = console.get(QUEUE).json()
+    assert [c["department_name"] for c in body["waiting"]] == ["Sales"]
+    waiting_chat("support")
+    waiting_chat("sales")
+    with CaptureQueriesContext(connection) as three:
+        body = console.get(QUEUE).json()
+    assert [c["department_name"] for c in body["waiting"]] == ["Sales", "Support", "Sales"]
+    assert len(three) == len(one)

@@ -64,6 +64,10 @@ def test_status_board(staff_page: Page, live_server):
     expect(board.locator("tr", has_text="Support").first).to_contain_text(
         "Outside opening hours"
     )  # 05:00 in New York
+    agents = staff_page.get_by_role("table", name="Agents")
+    expect(agents.locator("tr", has_text="Ana")).to_contain_text("Online")
+    expect(agents.locator("tr", has_text="Chloé")).to_contain_text("Invisible")
+    expect(staff_page.get_by_role("link", name="Open the agent console")).to_be_visible()
     save(staff_page, "admin-status-board")
 
 

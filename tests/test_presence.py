@@ -164,3 +164,28 @@ def test_a_saved_status_newer_than_the_cached_one_wins():
         "offline",
         AT + timedelta(seconds=5),
     )
+
+
+def test_effective_presence_of_many_agents_in_one_cache_read(settings, monkeypatch):
+    """What the admin shows: the status that counts now, and the last sign of life."""
+    from chatgate import store
+
+    settings.CHATGATE_PRESENCE_TIMEOUT = 60
+    online, away, invisible, quiet = (AgentFactory() for _ in range(4))
+    presence.set_status(online, "online", at=AT)
+    presence.set_status(away, "away", at=AT)
+    presence.set_status(invisible, "invisible", at=AT)
+    presence.set_status(quiet, "online", at=AT)
+    presence.heartbeat(online, at=AT + timedelta(seconds=50))
+    reads, get_many = [], store.get_many
+    monkeypatch.setattr(store, "get_many", lambda keys: reads.append(keys) or get_many(keys))
+    found = presence.effective([online, away, invisible, quiet], at=AT + timedelta(seconds=61))
+    assert len(reads) == 1
+    assert found[online.pk] == presence.Presence("online", "online", AT + timedelta(seconds=50))
+    assert found[away.pk] == presence.Presence("away", "offline", AT)
+    assert found[away.pk].expired
+    assert found[invisible.pk] == presence.Presence("invisible", "invisible", AT)
+    assert not found[invisible.pk].expired
+    assert found[quiet.pk].effective_status == "offline"
+    longer = presence.effective([away], at=AT + timedelta(seconds=61), timeout_seconds=120)
+    assert longer[away.pk].effective_status == "away"

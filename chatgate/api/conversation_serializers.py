@@ -135,6 +135,9 @@ class ConversationSummarySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=STATUSES)
     widget = serializers.CharField(source="widget.slug")
     department = serializers.CharField(source="department.slug", allow_null=True, default=None)
+    department_name = serializers.SerializerMethodField(
+        help_text="The department's name in the agent's language; null without a department."
+    )
     visitor_name = serializers.CharField()
     visitor_email = serializers.CharField()
     first_message = serializers.CharField(allow_null=True)
@@ -149,6 +152,9 @@ class ConversationSummarySerializer(serializers.Serializer):
     accepted_at = UTCDateTimeField(allow_null=True)
     form_offered = serializers.SerializerMethodField()
     last_message_id = serializers.IntegerField(allow_null=True)
+
+    def get_department_name(self, conversation: Conversation) -> str | None:
+        return str(conversation.department) if conversation.department else None
 
     def get_local_time(self, conversation: Conversation) -> str | None:
         local = conversations.local_time(conversation, self.context["at"])

@@ -111,6 +111,7 @@ def queue(agent: Agent) -> Queue:
         visible_to(agent)
         .filter(Q(status=WAITING) | Q(status=ACTIVE, agent=agent))
         .select_related("widget", "department")
+        .prefetch_related("department__translations")  # its name, in the agent's language
         .annotate(
             first_message=Subquery(first.values("text")[:1]),
             last_message_id=Subquery(last.values("id")[:1]),

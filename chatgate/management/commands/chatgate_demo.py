@@ -4,7 +4,9 @@ Each demo object (schedule, department, user, agent, form, widget) is created
 when missing, found by its name, slug or username, and never changed once it
 exists: a second run keeps an edited greeting, form, field, weekly range or
 password. Ranges, exceptions and fields are made with their schedule or form
-only. The staff login is printed when this run creates it.
+only. The demo's agents (ana, ben, chloe) are staff users holding the console
+permission; one that lacks it (a demo made before the console) gets it, nothing
+else. A login and its password are printed only by the run that creates it.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import secrets
 from datetime import date, time
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.urls import NoReverseMatch, reverse
 
 from chatgate import clock, languages, presence
 from chatgate.models import (
@@ -122,7 +126,8 @@ def write_texts(obj, texts: dict[str, dict[str, str]]) -> None:
 class Command(BaseCommand):
     help = (
         "Create what is missing of the demo: a widget, two departments in different time "
-        "zones, three agents and a staff login. Never changes what already exists."
+        "zones, three agents who log in to the console, and a staff login. Never changes what "
+        "already exists (except that the demo's agents get console access if they lack it)."
     )
 
     def add_arguments(self, parser) -> None:
@@ -141,9 +146,12 @@ class Command(BaseCommand):
         }
         password = password or secrets.token_urlsafe(9)
         staff, new_staff = self.user("admin", password, staff=True)
+        new_agents = []
         for name, teams, status in AGENTS:
-            user, _ = self.user(name.lower().replace("é", "e"), password)
+            user, created = self.user(name.lower().replace("é", "e"), password)
+            self.console_access(user, new=created)
             self.agent(user, name, [departments[slug] for slug in teams], status)
+            new_agents += [user.username] if created else []
         forms = {name: self.form(name, *spec) for name, spec in FORMS.items()}
         self.widgets(
             schedules["Paris office"], forms["Offline message"], forms["Contact"], departments
@@ -151,13 +159,15 @@ class Command(BaseCommand):
         made = ", ".join(self.created) if self.created else "nothing, all there"
         self.stdout.write(self.style.SUCCESS(f"Demo data ready (created: {made})."))
         if new_staff:
-            self.stdout.write(
-                f"Staff login: {staff.username} / {password}  (agents ana, ben, chloe share it)"
-            )
+            self.stdout.write(f"Staff login: {staff.username} / {password}")
         else:
             self.stdout.write(
                 f"Staff login: {staff.username}, password unchanged "
                 f"(manage.py changepassword {staff.username} sets a new one)"
+            )
+        if new_agents:
+            self.stdout.write(
+                f"Agent logins: {', '.join(new_agents)} / {password}  (the console: {console_url()})"
             )
 
     def found_or_created(self, model, label: str, *, defaults: dict | None = None, **lookup):
@@ -209,6 +219,18 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save(update_fields=["password"])
         return user, created
+
+    def console_access(self, user, *, new: bool) -> None:
+        """A staff user holding ``chatgate.use_console``: granted when missing, never removed."""
+        if user.is_staff and user.has_perm("chatgate.use_console"):
+            return
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label="chatgate", codename="use_console")
+        )
+        if not new:
+            self.created.append(f"console access for {user.username!r}")
 
     def agent(self, user, name: str, departments: list[Department], status: str) -> None:
         """A new agent gets the demo's status; an existing one keeps its own, re-affirmed
@@ -264,3 +286,11 @@ class Command(BaseCommand):
             slug="messaging",
             defaults={"name": "Messaging", "mode": Widget.Mode.MESSAGING, "schedule": schedule},
         )
+
+
+def console_url() -> str:
+    """The console's address, when the site has Django's admin."""
+    try:
+        return reverse("admin:chatgate_console_changelist")
+    except NoReverseMatch:
+        return "chatgate's agent console in the admin"

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chatgate', '0006_translations'),
+        ('chatgate', '0007_console_permission'),
     ]
 
     operations = [
