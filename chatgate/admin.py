@@ -355,6 +355,7 @@ class WidgetAdmin(TranslatedModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["departments"]
     change_list_template = "admin/chatgate/widget/change_list.html"
+    readonly_fields = ["texts_preview"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "active", "mode", "schedule", "departments"]}),
         (
@@ -371,7 +372,7 @@ class WidgetAdmin(TranslatedModelAdmin):
         (
             _("Texts"),
             {
-                "fields": ["greeting", "closing_soon_text", "away_reply"],
+                "fields": ["greeting", "closing_soon_text", "away_reply", "texts_preview"],
                 "description": _(
                     "In the language of the tab above. A blank text means the built-in one, "
                     "translated; a language without a text of its own uses the site's default "
@@ -380,6 +381,24 @@ class WidgetAdmin(TranslatedModelAdmin):
             },
         ),
     ]
+
+    @admin.display(description=_("Preview"))
+    def texts_preview(self, obj: Widget) -> str:
+        """The saved closing-soon notice and automatic reply, as visitors in several time zones
+        read them at the next closing, in this tab's language."""
+        if obj is None or obj.pk is None:
+            return _("Save the widget to preview its texts.")
+        rows = conversations.texts_preview(obj, obj.get_current_language(), at=clock.now())
+        header = format_html(
+            "<thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>",
+            _("A visitor in"),
+            _("closing-soon notice"),
+            _("automatic reply"),
+        )
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
+        return format_html(
+            '<table class="chatgate-preview">{}<tbody>{}</tbody></table>', header, body
+        )
 
     def get_urls(self):
         board = self.admin_site.admin_view(self.status_board)

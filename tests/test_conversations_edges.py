@@ -301,3 +301,22 @@ def test_a_reply_the_widget_received_is_not_emailed(replied, frozen):
     assert "Bonjour Zoé !" in [m["text"] for m in poll(replied)["messages"]]
     frozen(paris(23, 11, 10))
     assert conversations.tick()["emailed"] == 0 and not mail.outbox
+
+
+# The admin previews the texts as visitors elsewhere read them
+
+
+def test_the_widget_page_previews_the_texts_in_other_zones_and_languages(admin_client, frozen):
+    frozen(paris(23, 11))  # Monday: closes at 17:00, opens again Tuesday 09:00
+    widget = build_shop(mode="messaging")
+    widget.set_current_language("en")
+    widget.away_reply = "Away <b>now</b>."
+    widget.save()
+    url = f"/admin/chatgate/widget/{widget.pk}/change/"
+    page = admin_client.get(url).content.decode()
+    assert "America/New_York" in page and "Asia/Tokyo" in page
+    assert "Chat closes at 11:00 AM." in page  # 17:00 in Paris, read in New York
+    assert "Away &lt;b&gt;now&lt;/b&gt;. We&#x27;ll be back tomorrow at 3:00 AM." in page
+    assert "We&#x27;ll be back today at 5:00 PM." in page  # Tokyo: closing is at 01:00 there
+    french = admin_client.get(url + "?language=fr").content.decode()
+    assert "Le chat ferme à 01:00." in french  # Tokyo's 1 a.m. on Tuesday

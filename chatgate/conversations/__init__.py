@@ -24,6 +24,10 @@ Guarantees:
   of racing pollers and ticks exactly one writes it.
 - **Only the SHA-256 of a visitor's token is stored**; an unknown token is
   ``Conversation.DoesNotExist`` (a 404), whoever asks.
+- **Around opening hours** (``chatgate.conversations.edges``): closing-soon
+  messages, chats waiting at closing, automatic replies and the department's
+  emails in messaging mode, each once; ``chatgate.conversations.unseen``
+  emails a visitor an agent's reply they did not receive.
 - Signals are sent, and the poll cache (``chatgate.conversations.cache``) is
   invalidated, after the transaction commits.
 """
@@ -39,6 +43,7 @@ from .base import (
     render,
     transcript,
 )
+from .edges import preview as texts_preview
 from .events import fallback_form, offer, offered_form, requeue, sweep, tick
 from .visitors import (
     Poll,
@@ -84,6 +89,7 @@ __all__ = [
     "send",
     "start",
     "sweep",
+    "texts_preview",
     "ticket_sent",
     "tick",
     "transcript",

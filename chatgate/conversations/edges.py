@@ -107,10 +107,11 @@ def closing_notice(conversation: Conversation, state: WidgetState, *, at: dateti
         if not told:
             return False
         conversation.closing_notice_for = closes_at
-        template = languages.text(conversation.widget, "closing_soon_text", _language(conversation))
-        text = template.replace(
-            "{time}",
-            _with_language(conversation, lambda: _time(closes_at, zone(conversation, state))),
+        text = _with_language(
+            conversation,
+            lambda: closing_text(
+                conversation.widget, _language(conversation), closes_at, zone(conversation, state)
+            ),
         )
         params = {"closes_at": closes_at.isoformat()}
         add_message(conversation, SYSTEM, text, code="closing_soon", params=params, at=at)
@@ -261,10 +262,24 @@ def _period(opens_at: datetime | None, reason: str, state: WidgetState, at: date
 def _auto_text(
     conversation: Conversation, state: WidgetState, opens_at: datetime | None, at: datetime
 ) -> str:
-    reply = languages.text(conversation.widget, "away_reply", _language(conversation))
+    tz = zone(conversation, state)
+    return reply_text(conversation.widget, _language(conversation), opens_at, tz, at=at)
+
+
+def reply_text(
+    widget: Widget, language: str, opens_at: datetime | None, tz: ZoneInfo, *, at: datetime
+) -> str:
+    """The automatic reply as a visitor in ``tz`` reads it (call in ``language``)."""
+    reply = languages.text(widget, "away_reply", language)
     if opens_at is None:
         return reply
-    return f"{reply} {back(opens_at, zone(conversation, state), at=at)}"
+    return f"{reply} {back(opens_at, tz, at=at)}"
+
+
+def closing_text(widget: Widget, language: str, closes_at: datetime, tz: ZoneInfo) -> str:
+    """The closing-soon message as a visitor in ``tz`` reads it (call in ``language``)."""
+    template = languages.text(widget, "closing_soon_text", language)
+    return template.replace("{time}", _time(closes_at, tz))
 
 
 def back(opens_at: datetime, tz: ZoneInfo, *, at: datetime) -> str:
@@ -309,3 +324,24 @@ def _with_language(conversation: Conversation, make) -> str:
 
 def _iso(instant: datetime | None) -> str | None:
     return instant.isoformat() if instant else None
+
+
+#: Zones the admin previews the texts in, besides the widget's own.
+PREVIEW_ZONES = ("America/New_York", "Asia/Tokyo")
+
+
+def preview(widget: Widget, language: str, *, at: datetime) -> list[tuple[str, str, str]]:
+    """``(zone, closing-soon message, automatic reply)`` as visitors in several zones would
+    read them at the widget's next closing: what the admin shows under the texts."""
+    hours = widget.schedule.to_hours() if widget.schedule_id else None
+    start = hours.next_open(at) if hours else None
+    closing = hours.next_close(start) if start else None
+    opens_at = hours.next_open(closing) if closing else None
+    own = str(widget.schedule.timezone) if widget.schedule_id else "UTC"
+    rows = []
+    with translation.override(language):
+        for name in dict.fromkeys((own, *PREVIEW_ZONES)):
+            tz = ZoneInfo(name)
+            soon = closing_text(widget, language, closing, tz) if closing else ""
+            rows.append((name, soon, reply_text(widget, language, opens_at, tz, at=closing or at)))
+    return rows
