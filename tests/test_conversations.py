@@ -24,6 +24,7 @@ from tests.test_faults_cache import UNREACHABLE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 EXPIRED = MONDAY_11 + timedelta(seconds=61)  # the agent's last heartbeat was at MONDAY_11
+NOTHING = {"requeued": 0, "offered": 0, "closing_soon": 0, "closed_waiting": 0, "emailed": 0}
 
 
 @pytest.fixture
@@ -75,13 +76,7 @@ def test_an_expired_agents_chat_goes_back_to_the_queue_once(sales, frozen):
     first, second = APIClient().get(messages_url(token)), APIClient().get(messages_url(token))
     assert (first.json()["status"], second.json()["status"]) == ("waiting", "waiting")
     assert first.json()["messages"][-1]["text"] == "Ana left; you are back in the queue."
-    assert conversations.tick() == {
-        "requeued": 0,
-        "offered": 0,
-        "closing_soon": 0,
-        "closed_waiting": 0,
-        "emailed": 0,
-    }
+    assert conversations.tick() == NOTHING
     assert Message.objects.filter(code="requeued").count() == 1
     conversation = Conversation.objects.get(pk=pk)
     assert (conversation.agent, conversation.waiting_since) == (None, EXPIRED)
@@ -93,13 +88,7 @@ def test_the_tick_requeues_when_nobody_polls(sales, frozen):
     ana = agent_in(sales, display_name="Ana")
     token, pk = accepted_chat(ana)
     frozen(EXPIRED)
-    assert conversations.tick() == {
-        "requeued": 1,
-        "offered": 0,
-        "closing_soon": 0,
-        "closed_waiting": 0,
-        "emailed": 0,
-    }
+    assert conversations.tick() == {**NOTHING, "requeued": 1}
     body = APIClient().get(messages_url(token)).json()
     assert body["status"] == "waiting"
     assert [m["text"] for m in body["messages"]].count("Ana left; you are back in the queue.") == 1
@@ -122,13 +111,7 @@ def test_chats_stay_with_their_agents_while_the_cache_of_heartbeats_is_down(sale
         store.reset()
         token, pk = accepted_chat(ana)
         frozen(EXPIRED)  # no heartbeat could have been recorded: presence alone says gone
-        assert conversations.tick() == {
-            "requeued": 0,
-            "offered": 0,
-            "closing_soon": 0,
-            "closed_waiting": 0,
-            "emailed": 0,
-        }
+        assert conversations.tick() == NOTHING
         assert APIClient().get(messages_url(token)).json()["status"] == "active"
     store.reset()
     assert Conversation.objects.get(pk=pk).agent == ana
@@ -147,20 +130,8 @@ def test_the_tick_offers_the_form_once_and_a_poll_then_shows_it(shop, frozen):
     agent_in(*shop.departments.all())
     token = start().json()["token"]
     frozen(MONDAY_11 + timedelta(minutes=5))
-    assert conversations.tick() == {
-        "requeued": 0,
-        "offered": 1,
-        "closing_soon": 0,
-        "closed_waiting": 0,
-        "emailed": 0,
-    }
-    assert conversations.tick() == {
-        "requeued": 0,
-        "offered": 0,
-        "closing_soon": 0,
-        "closed_waiting": 0,
-        "emailed": 0,
-    }
+    assert conversations.tick() == {**NOTHING, "offered": 1}
+    assert conversations.tick() == NOTHING
     body = APIClient().get(messages_url(token)).json()
     assert body["form"]["kind"] == "offline"
     assert Message.objects.filter(code="no_answer").count() == 1
@@ -182,13 +153,7 @@ def test_messaging_threads_wait_without_an_offer(shop, frozen):
     token = start().json()["token"]
     frozen(MONDAY_11 + timedelta(hours=2))
     assert APIClient().get(messages_url(token)).json()["form"] is None
-    assert conversations.tick() == {
-        "requeued": 0,
-        "offered": 0,
-        "closing_soon": 0,
-        "closed_waiting": 0,
-        "emailed": 0,
-    }
+    assert conversations.tick() == NOTHING
 
 
 def test_no_form_to_offer_means_no_offer_and_no_repeated_work(
