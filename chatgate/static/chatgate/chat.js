@@ -108,7 +108,7 @@
       self.visitor = { name: body.name, email: body.email };
       self.publish();
       self.receive(result.data.messages, true);
-      self.schedule(self.thread() ? 0 : undefined);
+      if (self.thread()) self.poll(); else self.schedule();
       return result.data;
     });
   };
@@ -141,7 +141,7 @@
     return call("POST", this.url("messagesUrl"), { text: text }).then(function (result) {
       if (result.status === 201) {
         self.receive([result.data], false);
-        if (self.thread()) self.schedule(0);
+        if (self.thread()) self.poll();  /* the automatic reply, if the server added one */
         return result.data;
       }
       if (result.status === 404 && self.thread()) self.reset();  /* gone: a new thread can start */
