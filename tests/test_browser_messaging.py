@@ -42,7 +42,7 @@ def write(page: Page, text: str) -> None:
 def test_a_night_message_gets_the_automatic_reply_and_the_agents_answer_days_later(
     page: Page, live_server, at, frozen
 ):
-    build_shop(mode="messaging")
+    build_shop(mode="messaging", typical_reply_seconds=600)
     at(FRIDAY_22)
     load(page, live_server)
     pause(page, FRIDAY_22)
@@ -55,6 +55,7 @@ def test_a_night_message_gets_the_automatic_reply_and_the_agents_answer_days_lat
     expect(page.get_by_role("button", name="End the chat")).to_be_hidden()  # a thread never ends
     expect(page.locator(".chatgate-chat-status")).to_be_hidden()  # the reply says when, not "waiting"
     expect(page.get_by_label("Type a message")).to_be_focused()
+    expect(page.locator(".chatgate-typical")).to_have_text("Typically replies within 15 minutes")
     save(page, "widget-messaging")
 
     load(page, live_server)  # a reload, and so a visit days later: the token is kept
