@@ -53,7 +53,9 @@ def test_a_night_message_gets_the_automatic_reply_and_the_agents_answer_days_lat
     expect(page.locator(".chatgate-from-system")).to_have_text(AUTO_REPLY)
     assert page.get_by_role("heading", name="Leave us a message").count() == 0  # never a form
     expect(page.get_by_role("button", name="End the chat")).to_be_hidden()  # a thread never ends
-    expect(page.locator(".chatgate-chat-status")).to_be_hidden()  # the reply says when, not "waiting"
+    expect(
+        page.locator(".chatgate-chat-status")
+    ).to_be_hidden()  # the reply says when, not "waiting"
     expect(page.get_by_label("Type a message")).to_be_focused()
     expect(page.locator(".chatgate-typical")).to_have_text("Typically replies within 15 minutes")
     save(page, "widget-messaging")
@@ -139,7 +141,9 @@ def test_typical_reply_words_when_the_state_carries_them(page: Page, live_server
     agent_in(Department.objects.get(slug="sales"))
     at(MONDAY_11)
     load(page, live_server)
-    page.get_by_role("button", name={"chat": "Chat with us", "messaging": "Message us"}[mode]).click()
+    page.get_by_role(
+        "button", name={"chat": "Chat with us", "messaging": "Message us"}[mode]
+    ).click()
     typical = page.locator(".chatgate-typical")
     expect(typical).to_have_text("Typically replies in a few minutes")
     if mode == "messaging":  # under the title, so it stays in sight over the thread
@@ -155,7 +159,9 @@ def test_no_typical_reply_words_when_the_state_has_none(page: Page, live_server,
     at(MONDAY_11)
     load(page, live_server)
     assert page.evaluate("Chatgate.get('state').texts.typical_reply") == ""
-    page.get_by_role("button", name={"chat": "Chat with us", "messaging": "Message us"}[mode]).click()
+    page.get_by_role(
+        "button", name={"chat": "Chat with us", "messaging": "Message us"}[mode]
+    ).click()
     expect(page.get_by_label("Your message")).to_be_visible()
     expect(page.locator(".chatgate-typical")).to_be_hidden()
     assert "Typically" not in page.locator("#chatgate-shop").inner_text()
