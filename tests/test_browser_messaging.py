@@ -25,6 +25,7 @@ FRIDAY_22 = datetime(2026, 11, 27, 21, 0, tzinfo=UTC)  # 22:00 in Paris: closed 
 MONDAY_0905 = datetime(2026, 11, 30, 8, 5, tzinfo=UTC)  # 09:05 in Paris, 03:05 in New York
 AUTO_REPLY = "No one is available right now. We'll be back on Monday at 3:00 AM."  # New York
 KEY = "chatgate:shop:chat"
+LAUNCHER = {"chat": "Chat with us", "messaging": "Message us"}
 
 
 def pause(page: Page, instant: datetime) -> None:
@@ -53,9 +54,7 @@ def test_a_night_message_gets_the_automatic_reply_and_the_agents_answer_days_lat
     expect(page.locator(".chatgate-from-system")).to_have_text(AUTO_REPLY)
     assert page.get_by_role("heading", name="Leave us a message").count() == 0  # never a form
     expect(page.get_by_role("button", name="End the chat")).to_be_hidden()  # a thread never ends
-    expect(
-        page.locator(".chatgate-chat-status")
-    ).to_be_hidden()  # the reply says when, not "waiting"
+    expect(page.locator(".chatgate-chat-status")).to_be_hidden()  # no "waiting": the reply says
     expect(page.get_by_label("Type a message")).to_be_focused()
     expect(page.locator(".chatgate-typical")).to_have_text("Typically replies within 15 minutes")
     save(page, "widget-messaging")
@@ -141,9 +140,7 @@ def test_typical_reply_words_when_the_state_carries_them(page: Page, live_server
     agent_in(Department.objects.get(slug="sales"))
     at(MONDAY_11)
     load(page, live_server)
-    page.get_by_role(
-        "button", name={"chat": "Chat with us", "messaging": "Message us"}[mode]
-    ).click()
+    page.get_by_role("button", name=LAUNCHER[mode]).click()
     typical = page.locator(".chatgate-typical")
     expect(typical).to_have_text("Typically replies in a few minutes")
     if mode == "messaging":  # under the title, so it stays in sight over the thread
@@ -159,9 +156,7 @@ def test_no_typical_reply_words_when_the_state_has_none(page: Page, live_server,
     at(MONDAY_11)
     load(page, live_server)
     assert page.evaluate("Chatgate.get('state').texts.typical_reply") == ""
-    page.get_by_role(
-        "button", name={"chat": "Chat with us", "messaging": "Message us"}[mode]
-    ).click()
+    page.get_by_role("button", name=LAUNCHER[mode]).click()
     expect(page.get_by_label("Your message")).to_be_visible()
     expect(page.locator(".chatgate-typical")).to_be_hidden()
     assert "Typically" not in page.locator("#chatgate-shop").inner_text()
