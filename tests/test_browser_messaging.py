@@ -175,3 +175,21 @@ def test_the_messaging_panel_has_no_accessibility_violations(page: Page, live_se
     expect(page.locator(".chatgate-from-system")).to_be_visible()
     expect(page.locator(".chatgate-typical")).to_have_text("Typically replies within 15 minutes")
     assert axe_violations(page) == []
+
+
+def test_closing_time_is_announced_as_nobody_there_though_visitors_can_still_write(
+    page: Page, live_server, at, frozen
+):
+    build_shop(mode="messaging")
+    closing = MONDAY_11.replace(hour=15, minute=59, second=30)  # 16:59:30 in Paris
+    agent_in(Department.objects.get(slug="sales"), at=closing)
+    at(closing)
+    load(page, live_server)
+    assert page.evaluate("Chatgate.get('state').status") == "online"
+    frozen(closing + timedelta(seconds=40))  # 17:00:10: closed, and still writable
+    page.clock.run_for(31_000)  # the state's timer at valid_until
+    page.wait_for_function("Chatgate.get('state').status === 'offline'")
+    assert page.evaluate("Chatgate.get('state').can_start_chat") is True
+    expect(page.locator(".chatgate-live")).to_have_text(
+        "No one is available right now. We'll be back tomorrow at 09:00 AM."
+    )
