@@ -356,7 +356,7 @@ def test_messaging_mode_is_always_open_and_says_when_someone_is_back(page: Page,
     )
     expect(page.locator(".chatgate-back-at")).to_have_text("We'll be back tomorrow at 09:00 AM.")
     assert page.evaluate("Chatgate.get('state').can_start_chat") is True
-    save(page, "widget-messaging")
+    # docs/widget-messaging.png, with a thread and its automatic reply: test_browser_messaging.py
 
 
 def test_a_page_clock_ahead_of_the_server_does_not_poll_in_a_loop(page: Page, live_server, frozen):

@@ -377,3 +377,26 @@ def test_the_chat_script_carries_the_pages_csp_nonce(page: Page, live_server, at
     expect(page.get_by_label("Your message")).to_be_visible()  # chat.js ran under the policy
     assert refused == []
     assert Widget.objects.count() == 1
+
+
+@pytest.mark.browser_context_args(timezone_id="Europe/Paris", locale="en-US")
+def test_the_closing_soon_message_of_an_active_chat_shows_as_a_system_line(
+    page: Page, live_server, at, frozen
+):
+    build_shop()
+    before = MONDAY_11.replace(hour=15, minute=40)  # 16:40 in Paris, closing at 17:00
+    agent = sales_agent(at=before)
+    at(before)
+    load(page, live_server)
+    start_chat(page)
+    expect(log(page)).to_contain_text("Is order 1234 on its way?")
+    chat = Conversation.objects.get()
+    conversations.accept(agent, chat.pk, at=before)
+    page.clock.run_for(2_100)
+    expect(page.locator(".chatgate-from-system")).to_have_text("Ana joined the chat.")
+    soon = before + timedelta(minutes=6)  # 16:46: within the 15 minutes before closing
+    frozen(soon)
+    presence.heartbeat(agent, at=soon)
+    page.clock.run_for(2_100)  # the poll writes the event once and brings it
+    expect(page.locator(".chatgate-from-system").last).to_have_text("Chat closes at 5:00 PM.")
+    assert page.locator(".chatgate-from-system .chatgate-author").count() == 0  # no author

@@ -3,7 +3,10 @@
  * send, or has a conversation to resume; never on a plain page load. The conversation's token
  * stays in localStorage (one key per widget), so a reload or another page resumes it.
  * While the panel is open (or the widget is headless) and the tab visible, it polls at least
- * every 2 seconds; a hidden tab polls every 30. Every text goes in with textContent. */
+ * every 2 seconds; a hidden tab polls every 30. Every text goes in with textContent.
+ * Messaging mode: the same interface for a thread that never ends. Its first step is a send
+ * box, its token is kept even when the server closed it (writing reopens it), and each message
+ * sent is followed by a poll at once, for the automatic reply the server may have added. */
 (function () {
   "use strict";
   var Chatgate = window.Chatgate;
@@ -60,7 +63,12 @@
 
   /* A conversation is on screen and not over: the widget keeps showing it. */
   Chat.prototype.busy = function () {
-    return !!this.token && this.status !== "closed";
+    return !!this.token && (this.status !== "closed" || this.thread());
+  };
+
+  /* Messaging mode: a thread is never over; a closed one reopens when its visitor writes. */
+  Chat.prototype.thread = function () {
+    return this.w.state.mode === "messaging";
   };
 
   Chat.prototype.save = function () {
@@ -100,7 +108,7 @@
       self.visitor = { name: body.name, email: body.email };
       self.publish();
       self.receive(result.data.messages, true);
-      self.schedule();
+      if (self.thread()) self.poll(); else self.schedule();
       return result.data;
     });
   };
@@ -131,8 +139,13 @@
     var self = this;
     if (!this.busy()) return Promise.reject(new Error("chatgate: no conversation"));
     return call("POST", this.url("messagesUrl"), { text: text }).then(function (result) {
-      if (result.status === 201) { self.receive([result.data], false); return result.data; }
-      if (result.status === 404 || (result.status === 409 && result.data.code === "closed")) self.ended();
+      if (result.status === 201) {
+        self.receive([result.data], false);
+        if (self.thread()) self.poll();  /* the automatic reply, if the server added one */
+        return result.data;
+      }
+      if (result.status === 404 && self.thread()) self.reset();  /* gone: a new thread can start */
+      else if (result.status === 404 || (result.status === 409 && result.data.code === "closed")) self.ended();
       throw failure(result);
     });
   };
@@ -184,7 +197,7 @@
       var data = result.data;
       self.receive(data.messages, true);
       self.status = data.status;
-      if (data.status === "closed") return self.ended();
+      if (data.status === "closed" && !self.thread()) return self.ended();
       self.offer(data.form);
       self.publish();
       self.render();
@@ -242,7 +255,8 @@
 
   /* Redraw in the widget's body when the body was rebuilt, or the state changed. */
   Chat.prototype.update = function () {
-    if (this.w.headless || (!this.busy() && this.w.state.show !== "chat" && !(this.box && this.box.isConnected))) return;
+    var show = this.w.state.show;
+    if (this.w.headless || (!this.busy() && show !== "chat" && show !== "messaging" && !(this.box && this.box.isConnected))) return;
     if (!this.box || !this.box.isConnected) {
       this.box = el("div", { className: "chatgate-chat" });
       this.list = null;
@@ -257,10 +271,12 @@
     if (greeting) greeting.hidden = !!this.token;
     if (!this.token) return this.prechat();
     if (!this.list) this.conversation();
-    this.waiting.textContent = this.status === "waiting" ? this.t.waiting : this.status === "closed" ? this.t.ended : "";
-    this.sendForm.hidden = this.status === "closed" || !!this.offered;
-    this.ender.hidden = this.status === "closed";
-    this.again.hidden = this.status !== "closed";
+    var thread = this.thread();  /* no wait to announce, no end: the automatic reply says when */
+    var over = this.status === "closed" && !thread;
+    this.waiting.textContent = over ? this.t.ended : this.status === "waiting" && !thread ? this.t.waiting : "";
+    this.sendForm.hidden = over || !!this.offered;
+    this.ender.hidden = this.status === "closed" || thread;
+    this.again.hidden = !over;
   };
 
   Chat.prototype.prechat = function () {
@@ -280,25 +296,28 @@
     this.departments = w.inputs.__department ? w.inputs.__department.input : null;
     if (this.departments) this.departmentChoices();
     var general = el("p", { className: "chatgate-error", role: "alert" });
-    var submit = el("button", { type: "submit", className: "chatgate-submit" }, t.startChat);
+    var label = this.thread() ? t.send : t.startChat;
+    var submit = el("button", { type: "submit", className: "chatgate-submit" }, label);
     form.append(general, submit);
+    if (this.thread()) this.enterSends(w.inputs.message.input, form);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      self.begin(form, general, submit);
+      self.begin(form, general, submit, label);
     });
     this.list = null;
     this.box.textContent = "";
     this.box.append(form);
   };
 
-  /* Offline departments stay in the list, marked offline, and cannot be chosen. */
+  /* Offline departments stay in the list, marked offline, and cannot be chosen (in messaging
+   * mode they can: the thread waits for them). */
   Chat.prototype.departmentChoices = function () {
     var select = this.departments;
     var state = this.w.state;
     select.querySelector("option[value='']") && select.querySelector("option[value='']").remove();
     Array.prototype.forEach.call(select.options, function (option) {
       var dept = state.departments.filter(function (d) { return d.slug === option.value; })[0];
-      option.disabled = !dept || dept.status === "offline";
+      option.disabled = !dept || (dept.status === "offline" && state.mode !== "messaging");
     });
     if (select.selectedOptions[0] && select.selectedOptions[0].disabled) {
       var open = Array.prototype.filter.call(select.options, function (o) { return !o.disabled; })[0];
@@ -306,7 +325,7 @@
     }
   };
 
-  Chat.prototype.begin = function (form, general, submit) {
+  Chat.prototype.begin = function (form, general, submit, label) {
     var self = this;
     var w = this.w;
     var t = this.t;
@@ -328,7 +347,7 @@
       self.focusText();
     }, function (error) {
       submit.disabled = false;
-      submit.textContent = t.startChat;
+      submit.textContent = label;
       if (error.status === 409) return w.focus();
       var data = error.data || {};
       var fieldErrors = {};
@@ -356,9 +375,7 @@
     this.ender = el("button", { type: "button", className: "chatgate-end" }, t.endChat);
     this.again = el("button", { type: "button", className: "chatgate-submit chatgate-again" }, t.newChat);
     this.text = text;
-    text.addEventListener("keydown", function (event) {
-      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); self.sendForm.requestSubmit(); }
-    });
+    this.enterSends(text, this.sendForm);
     this.sendForm.addEventListener("submit", function (event) {
       event.preventDefault();
       var value = text.value.trim();
@@ -377,6 +394,13 @@
     this.box.textContent = "";
     this.box.append(this.list, this.waiting, this.offerBox, this.sendForm, this.ender, this.again);
     this.messages.forEach(function (message) { self.draw(message); });
+  };
+
+  /* Enter sends, Shift+Enter starts a new line. */
+  Chat.prototype.enterSends = function (text, form) {
+    text.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); form.requestSubmit(); }
+    });
   };
 
   Chat.prototype.draw = function (message) {

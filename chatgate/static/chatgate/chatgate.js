@@ -145,8 +145,11 @@
     this.panel = el("section", { id: id + "-panel", className: "chatgate-panel", role: "dialog", "aria-labelledby": id + "-title", hidden: true });
     this.title = el("h2", { id: id + "-title", className: "chatgate-title" });
     var closer = el("button", { type: "button", className: "chatgate-close", "aria-label": this.texts.close }, "×");
+    this.typical = el("p", { className: "chatgate-typical", hidden: true });
+    this.heading = el("div", { className: "chatgate-heading" });
+    this.heading.append(this.title);
     var header = el("header", { className: "chatgate-header" });
-    header.append(this.title, closer);
+    header.append(this.heading, closer);
     this.body = el("div", { className: "chatgate-body" });
     this.panel.append(header, this.body);
     this.root.append(this.live, this.panel, this.launcher);
@@ -176,8 +179,9 @@
   Widget.prototype.announce = function () {
     var s = this.state;
     var t = this.texts;
-    var text = s.show === "hidden" ? t.unavailable : s.can_start_chat ? (s.status === "away" ? t.away : t.online) : t.nobody;
-    if (s.opens_at && !s.can_start_chat) text += " " + backAt(s.opens_at, t, new Date());
+    var nobody = !s.can_start_chat || s.status === "offline";  /* messaging mode can always write */
+    var text = s.show === "hidden" ? t.unavailable : nobody ? t.nobody : s.status === "away" ? t.away : t.online;
+    if (s.opens_at && nobody) text += " " + backAt(s.opens_at, t, new Date());
     this.live.textContent = text;
   };
 
@@ -190,9 +194,14 @@
     this.root.setAttribute("data-show", s.show);
     this.root.setAttribute("data-status", s.status);
     if (this.root.hidden) { this.close(); return; }
-    var label = chatting ? t.chat : { chat: t.chat, messaging: t.message, offline_form: t.leaveMessage, contact_form: t.contact }[s.show];
+    var talks = s.show === "chat" || s.show === "messaging";
+    var label = { chat: t.chat, messaging: t.message, offline_form: t.leaveMessage, contact_form: t.contact }[chatting && s.show !== "messaging" ? "chat" : s.show];
     this.launcher.textContent = label;
     this.title.textContent = s.form && !chatting ? s.form.title : label;
+    /* "Typically replies in a few minutes": under the title in messaging mode, under the greeting in chat mode. */
+    this.typical.textContent = (!s.form && s.texts.typical_reply) || "";
+    this.typical.hidden = !this.typical.textContent;
+    if (s.show === "messaging") this.heading.append(this.typical);
     var same = before && before.show === s.show && this.body.firstChild && (!s.form || (before.form && formKind === before.form.kind));
     if (same || (chatting && this.talk.box && this.talk.box.isConnected)) { this.renderNotices(); if (this.talk) this.talk.update(); return; }
     this.sent = false;
@@ -200,10 +209,10 @@
     this.notices = el("div", { className: "chatgate-notices" });
     this.body.append(this.notices);
     this.renderNotices();
-    if (chatting) return this.talk.update();
-    if (s.form) this.renderForm(s.form);
-    else if (s.texts.greeting) this.body.append(el("p", { className: "chatgate-greeting" }, s.texts.greeting));
-    if (s.show === "chat" && this.talk) this.talk.update();
+    if (!chatting && s.form) this.renderForm(s.form);
+    else if (!chatting && s.texts.greeting) this.body.append(el("p", { className: "chatgate-greeting" }, s.texts.greeting));
+    if (s.show !== "messaging") this.body.append(this.typical);
+    if (this.talk && (chatting || talks)) this.talk.update();
   };
 
   Widget.prototype.renderNotices = function () {
@@ -372,7 +381,7 @@
     this.panel.hidden = false;
     this.launcher.setAttribute("aria-expanded", "true");
     this.focus();
-    if (this.state.show === "chat" || (this.talk && this.talk.busy())) {
+    if (this.state.show === "chat" || this.state.show === "messaging" || (this.talk && this.talk.busy())) {
       this.chat().then(function (talk) { if (self.isOpen) talk.show(); }, function () { self.body.append(el("p", { className: "chatgate-error" }, self.texts.failed)); });
     }
     emit("open", this.state);
