@@ -99,6 +99,7 @@ def test_polls_every_2_s_while_open_30_s_while_hidden_10_s_while_the_panel_is_cl
         lambda r: polls.append(r.url) if "/messages/" in r.url and r.method == "GET" else None,
     )
     load(page, live_server)
+    page.clock.pause_at(MONDAY_11 + timedelta(seconds=20))  # from now on only the test moves it
     start_chat(page)
     expect(log(page)).to_contain_text("Is order 1234 on its way?")
 
