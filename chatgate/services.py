@@ -118,6 +118,18 @@ def widget_config(
     )
 
 
+def closing_time(slug: str, department: str | None, *, at: datetime) -> datetime | None:
+    """When the open period around ``at`` of the department's hours (else the widget's) ends:
+    ``None`` when they are closed at ``at`` or do not restrict the chat. Hours only: agents'
+    presence and load do not move a closing time."""
+    config = widget_config(slug)
+    own = next((d.hours for d in config.departments if d.slug == department), None)
+    hours = own or config.hours
+    if hours is None or not hours.is_open(at):
+        return None
+    return hours.next_close(at)
+
+
 def load_widget_config(slug: str, language: str | None = None) -> WidgetConfig:
     """Build the snapshot in a fixed number of queries, whatever the number of departments."""
     language = languages.visitor_language(language)

@@ -24,7 +24,14 @@ from tests.test_faults_cache import UNREACHABLE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 EXPIRED = MONDAY_11 + timedelta(seconds=61)  # the agent's last heartbeat was at MONDAY_11
-NOTHING = {"requeued": 0, "offered": 0, "closing_soon": 0, "closed_waiting": 0, "emailed": 0}
+NOTHING = {
+    "requeued": 0,
+    "offered": 0,
+    "closing_soon": 0,
+    "closed_waiting": 0,
+    "auto_reply": 0,
+    "emailed": 0,
+}
 
 
 @pytest.fixture
@@ -178,7 +185,8 @@ def test_chatgate_tick_reports_what_it_did(sales, frozen):
     assert out.getvalue().splitlines()[0] == (
         "1 conversation back in the queue (its agent left), "
         "1 offered the offline form (waited too long), 0 told when chat closes, "
-        "0 still waiting at closing (kept or made tickets), 0 visitor(s) emailed an unseen reply."
+        "0 still waiting at closing (kept or made tickets), 0 thread(s) left unanswered at "
+        "closing given the automatic reply, 0 visitor(s) emailed an unseen reply."
     )
     out = StringIO()
     call_command("chatgate_tick", stdout=out)

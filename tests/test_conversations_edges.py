@@ -11,6 +11,8 @@ from io import StringIO
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from chatgate import conversations, presence, tickets
@@ -320,3 +322,67 @@ def test_the_widget_page_previews_the_texts_in_other_zones_and_languages(admin_c
     assert "We&#x27;ll be back today at 5:00 PM." in page  # Tokyo: closing is at 01:00 there
     french = admin_client.get(url + "?language=fr").content.decode()
     assert "Le chat ferme à 01:00." in french  # Tokyo's 1 a.m. on Tuesday
+
+
+# Found by review: a full team, a thread's own agent, many chats, an offered form
+
+
+def test_a_full_team_does_not_hide_the_closing_time(frozen):
+    frozen(MONDAY_1640)
+    build_shop(max_wait_minutes=60)
+    ana = agent_in(Department.objects.get(slug="sales"), at=MONDAY_1640, max_chats=1)
+    token = accepted(ana)  # Ana is at capacity: the state says so, and has no closes_at
+    keep_alive(ana, CLOSING - timedelta(minutes=5), frozen)
+    conversations.tick()
+    assert codes(token).count("closing_soon") == 1
+
+
+def test_a_busy_team_or_the_threads_own_agent_means_no_automatic_reply(frozen):
+    frozen(paris(23, 11))
+    build_shop(mode="messaging")
+    ana = agent_in(Department.objects.get(slug="sales"), at=paris(23, 11), max_chats=1)
+    token = start(message="Hello").json()["token"]  # fills Ana's one place
+    assert "auto_reply" not in codes(token) and not Ticket.objects.exists()
+    pk = Conversation.objects.get(token_hash=conversations.hash_token(token)).pk
+    client_of(ana).post(agent_url(pk, "accept"))
+    client_of(ana).post(agent_url(pk, "messages"), {"text": "Hi!"}, format="json")
+    keep_alive(ana, paris(23, 11, 10), frozen)
+    write(token, paris(23, 11, 10), frozen)
+    assert "auto_reply" not in codes(token) and not Ticket.objects.exists()
+
+
+def test_a_thread_left_unanswered_at_closing_gets_the_reply_and_the_email_once(frozen):
+    frozen(paris(23, 16, 58))
+    build_shop(mode="messaging")
+    agent_in(Department.objects.get(slug="sales"), at=paris(23, 16, 58))
+    token = start(message="Are you there?").json()["token"]
+    assert "auto_reply" not in codes(token)  # someone could answer then
+    frozen(paris(23, 17, 1))
+    assert conversations.tick()["auto_reply"] == 1
+    assert conversations.tick()["auto_reply"] == 0
+    assert poll(token)["messages"][-1]["text"].startswith("No one is available right now.")
+    assert Ticket.objects.get().form_kind == "chat"
+
+
+def test_the_tick_reads_no_more_for_more_chats(agent, frozen):
+    start(), start()
+    conversations.tick()
+    with CaptureQueriesContext(connection) as two:
+        conversations.tick()
+    for _ in range(4):
+        start()
+    with CaptureQueriesContext(connection) as six:
+        conversations.tick()
+    assert len(six) == len(two)
+
+
+def test_a_visitor_offered_the_form_is_not_made_a_ticket_at_closing(agent, frozen):
+    Widget.objects.filter(slug="shop").update(waiting_at_closing="ticket", max_wait_minutes=5)
+    keep_alive(agent, CLOSING - timedelta(minutes=10), frozen)
+    token = start().json()["token"]
+    keep_alive(agent, CLOSING - timedelta(minutes=4), frozen)
+    assert poll(token)["form"] is not None  # offered, perhaps being filled in
+    frozen(CLOSING + timedelta(minutes=1))
+    conversations.tick()
+    assert not Ticket.objects.exists() and poll(token)["status"] == "waiting"
+    assert "closed_keep" in codes(token)

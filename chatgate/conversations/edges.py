@@ -33,10 +33,10 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from .. import languages, services
-from ..availability import OFFLINE, WidgetState
+from ..availability import WidgetState
 from ..models import Conversation, Ticket, Widget
 from ..signals import conversation_closed
-from .base import ACTIVE, AGENT, CLOSED, SYSTEM, WAITING, add_message, transcript
+from .base import ACTIVE, AGENT, CLOSED, SYSTEM, VISITOR, WAITING, add_message, transcript
 
 #: No automatic reply when an agent wrote in the conversation this recently.
 QUIET_AFTER_AGENT = timedelta(minutes=5)
@@ -44,11 +44,16 @@ QUIET_AFTER_AGENT = timedelta(minutes=5)
 CLOSED_HOURS = {"closed", "exception", "forced_closed", "disabled"}
 
 
-def hours_of(conversation: Conversation, state: WidgetState) -> tuple[str, str, datetime | None]:
-    """``(status, reason, closes_at)`` of the conversation's department, else of the widget."""
+def hours_of(
+    conversation: Conversation, state: WidgetState, at: datetime
+) -> tuple[str, str, datetime | None]:
+    """``(status, reason, closes_at)`` of the conversation's department, else of the widget;
+    ``closes_at`` from the hours alone (a full or empty team does not hide the closing)."""
     department = state.department(conversation.department.slug) if conversation.department else None
     where = department or state
-    return where.status, where.reason, where.closes_at
+    slug = conversation.department.slug if conversation.department else None
+    closes_at = where.closes_at or services.closing_time(conversation.widget.slug, slug, at=at)
+    return where.status, where.reason, closes_at
 
 
 def opens_at_of(conversation: Conversation, state: WidgetState) -> datetime | None:
@@ -56,15 +61,25 @@ def opens_at_of(conversation: Conversation, state: WidgetState) -> datetime | No
     return (department or state).opens_at
 
 
-def state_for(conversation: Conversation, at: datetime) -> WidgetState:
-    return services.widget_state(conversation.widget.slug, at=at, language=conversation.language)
+def state_for(conversation: Conversation, at: datetime, states: dict | None = None) -> WidgetState:
+    """The widget's state for the conversation's language; ``states`` memoises it for a tick
+    over many conversations (one state per widget and language)."""
+    key = (conversation.widget.slug, conversation.language)
+    if states is not None and key in states:
+        return states[key]
+    state = services.widget_state(conversation.widget.slug, at=at, language=conversation.language)
+    if states is not None:
+        states[key] = state
+    return state
 
 
-def sweep(conversation: Conversation, *, at: datetime) -> list[str]:
-    """The closing-time events due for one conversation; returns those this call wrote."""
-    if conversation.status == CLOSED or conversation.widget.mode != Widget.Mode.CHAT:
+def sweep(conversation: Conversation, *, at: datetime, states: dict | None = None) -> list[str]:
+    """The events around opening hours due for one conversation; returns those this call wrote."""
+    if conversation.status == CLOSED:
         return []
-    state = state_for(conversation, at)
+    state = state_for(conversation, at, states)
+    if conversation.widget.mode == Widget.Mode.MESSAGING:
+        return unanswered(conversation, state, at=at)
     done = []
     if conversation.status == ACTIVE and closing_notice(conversation, state, at=at):
         done.append("closing_soon")
@@ -73,12 +88,14 @@ def sweep(conversation: Conversation, *, at: datetime) -> list[str]:
     return done
 
 
-def next_edge(conversation: Conversation, state: WidgetState) -> datetime | None:
-    """The earliest instant a closing-time event may fall due, for the poll's cache entry
-    (a poll checks it without the database); ``None`` when none can."""
-    if conversation.status == CLOSED or conversation.widget.mode != Widget.Mode.CHAT:
+def next_edge(conversation: Conversation, state: WidgetState, at: datetime) -> datetime | None:
+    """The earliest instant an event around opening hours may fall due, for the poll's cache
+    entry (a poll checks it without the database); ``None`` when none can."""
+    if conversation.status == CLOSED:
         return None
-    _status, reason, closes_at = hours_of(conversation, state)
+    _status, reason, closes_at = hours_of(conversation, state, at)
+    if conversation.widget.mode == Widget.Mode.MESSAGING:
+        return closes_at or state.valid_until  # a thread left unanswered at closing
     if conversation.status == WAITING:
         if conversation.closed_waiting_at is not None:
             return None
@@ -92,7 +109,7 @@ def next_edge(conversation: Conversation, state: WidgetState) -> datetime | None
 
 def closing_notice(conversation: Conversation, state: WidgetState, *, at: datetime) -> bool:
     """Tell an active chat when chat closes, once per closing time."""
-    _status, reason, closes_at = hours_of(conversation, state)
+    _status, reason, closes_at = hours_of(conversation, state, at)
     soon = timedelta(minutes=conversation.widget.closing_soon_minutes)
     if closes_at is None or reason in CLOSED_HOURS or not (closes_at - soon <= at < closes_at):
         return False
@@ -120,10 +137,13 @@ def closing_notice(conversation: Conversation, state: WidgetState, *, at: dateti
 
 def at_closing(conversation: Conversation, state: WidgetState, *, at: datetime) -> bool:
     """A chat still waiting when the hours close: kept waiting or made a ticket, once."""
-    _status, reason, _closes = hours_of(conversation, state)
+    _status, reason, _closes = hours_of(conversation, state, at)
     if reason not in CLOSED_HOURS or conversation.closed_waiting_at is not None:
         return False
-    as_ticket = conversation.widget.waiting_at_closing == Widget.AtClosing.TICKET
+    # A visitor already offered the form may be filling it in: its ticket will carry the chat.
+    as_ticket = conversation.widget.waiting_at_closing == Widget.AtClosing.TICKET and (
+        conversation.form_offered_at is None
+    )
     with transaction.atomic():
         moved = Conversation.objects.filter(
             pk=conversation.pk, status=WAITING, closed_waiting_at__isnull=True
@@ -201,12 +221,39 @@ def visitor_wrote(conversation: Conversation, *, at: datetime) -> list[str]:
     if conversation.widget.mode != Widget.Mode.MESSAGING:
         return []
     state = state_for(conversation, at)
-    status, reason, _closes = hours_of(conversation, state)
-    if status != OFFLINE:
+    reason = nobody_answers(conversation, state, at)
+    if reason is None:
         return []
     notify_staff(conversation)
     replied = auto_reply(conversation, state, reason, at=at)
     return ["notified", "auto_reply"] if replied else ["notified"]
+
+
+def nobody_answers(conversation: Conversation, state: WidgetState, at: datetime) -> str | None:
+    """Why nobody can answer the thread now (the hours are closed, or no agent is there), or
+    ``None`` when someone can: its own agent still present, or any agent of its department,
+    even a busy one (a full team answers later; this thread counts in its load)."""
+    with_agent = conversation.status == ACTIVE and conversation.agent_id is not None
+    if with_agent and conversation.agent_id not in services.agents_gone(
+        [conversation.agent], at=at
+    ):
+        return None
+    _status, reason, _closes = hours_of(conversation, state, at)
+    return reason if reason in CLOSED_HOURS or reason == "no_agents" else None
+
+
+def unanswered(conversation: Conversation, state: WidgetState, *, at: datetime) -> list[str]:
+    """A thread whose last word is the visitor's when nobody can answer any more (the hours
+    closed after it wrote): the automatic reply, and then the department's email, once per
+    closed period."""
+    last = conversation.messages.exclude(author=SYSTEM).order_by("-id").first()
+    reason = nobody_answers(conversation, state, at)
+    if last is None or last.author != VISITOR or reason is None:
+        return []
+    if not auto_reply(conversation, state, reason, at=at):
+        return []
+    notify_staff(conversation)
+    return ["auto_reply"]
 
 
 def notify_staff(conversation: Conversation) -> None:

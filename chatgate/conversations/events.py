@@ -89,7 +89,12 @@ def requeue(conversation: Conversation, *, at: datetime) -> bool:
         moved = Conversation.objects.filter(
             pk=conversation.pk, status=ACTIVE, agent=conversation.agent_id
         ).update(
-            status=WAITING, agent=None, waiting_since=at, accepted_at=None, form_offered_at=None
+            status=WAITING,
+            agent=None,
+            waiting_since=at,
+            accepted_at=None,
+            form_offered_at=None,
+            closed_waiting_at=None,  # told again at the next closing
         )
         if not moved:
             return False
@@ -125,7 +130,14 @@ def offer(conversation: Conversation, *, at: datetime) -> bool:
 def tick(*, at: datetime | None = None) -> dict[str, int]:
     """Every conversation's due events (``chatgate_tick``, from cron every minute)."""
     at = at or clock.now()
-    done = {"requeued": 0, "offered": 0, "closing_soon": 0, "closed_waiting": 0, "emailed": 0}
+    done = {
+        "requeued": 0,
+        "offered": 0,
+        "closing_soon": 0,
+        "closed_waiting": 0,
+        "auto_reply": 0,
+        "emailed": 0,
+    }
     active = list(Conversation.objects.filter(status=ACTIVE).select_related("agent"))
     agents = {c.agent.pk: c.agent for c in active if c.agent}
     gone = services.agents_gone(agents.values(), at=at) if agents else set()
@@ -139,9 +151,10 @@ def tick(*, at: datetime | None = None) -> dict[str, int]:
         when = offer_at(conversation)
         if when and when <= at:
             done["offered"] += offer(conversation, at=at)
-    chats = Conversation.objects.filter(status__in=[WAITING, ACTIVE], widget__mode="chat")
-    for conversation in chats.select_related("widget", "department"):
-        for event in edges.sweep(conversation, at=at):
+    chats = Conversation.objects.filter(status__in=[WAITING, ACTIVE])
+    states: dict = {}  # one state per widget and language, whatever the number of chats
+    for conversation in chats.select_related("widget", "department", "agent"):
+        for event in edges.sweep(conversation, at=at, states=states):
             done[event] += 1
     done["emailed"] = unseen.tick(at=at)
     return done

@@ -215,7 +215,7 @@ def _entry(token_hash: str, at: datetime) -> dict[str, Any]:
         "agent": (agent.pk, agent.status, agent.status_changed_at) if agent else None,
         "offer_at": offer_at(conversation) if fallback_form(conversation.widget) else None,
         "form": offered_form(conversation),
-        "edge_at": edges.next_edge(conversation, edges.state_for(conversation, at)),
+        "edge_at": edges.next_edge(conversation, edges.state_for(conversation, at), at),
     }
 
 
