@@ -742,6 +742,9 @@ class Conversation(models.Model):
     visitor_emailed_id = models.PositiveBigIntegerField(
         _("last reply the visitor was emailed about"), default=0, editable=False
     )
+    visitor_emailed_before = models.PositiveBigIntegerField(
+        _("the reply emailed about before it"), default=0, editable=False
+    )
     auto_reply_period = models.CharField(
         _("automatic reply given for"),
         max_length=64,

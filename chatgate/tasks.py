@@ -49,3 +49,32 @@ def enqueue_ticket_notification(ticket_id: int) -> None:
             "chatgate_send_notifications will send it",
             ticket_id,
         )
+
+
+def notify_visitor(conversation_id: int, reply_id: int) -> str:
+    """Email a visitor the reply they have not seen (``chatgate.conversations.unseen``)."""
+    from .conversations import unseen  # conversations imports this module's neighbours
+
+    return unseen.send(conversation_id, reply_id)
+
+
+if task is not None:
+    notify_visitor = task(notify_visitor)
+
+
+def enqueue_visitor_notification(conversation_id: int, reply_id: int) -> None:
+    """Queue the visitor's email; if that fails, the next ``chatgate_tick`` tries again."""
+    try:
+        if task is None:
+            notify_visitor(conversation_id, reply_id)
+        else:
+            notify_visitor.using(backend=app_settings.TASK_BACKEND).enqueue(
+                conversation_id, reply_id
+            )
+    except Exception:
+        from .conversations import unseen
+
+        logger.exception(
+            "chatgate: could not queue the email to conversation %s's visitor", conversation_id
+        )
+        unseen.release(conversation_id, reply_id)

@@ -386,3 +386,15 @@ def test_a_visitor_offered_the_form_is_not_made_a_ticket_at_closing(agent, froze
     conversations.tick()
     assert not Ticket.objects.exists() and poll(token)["status"] == "waiting"
     assert "closed_keep" in codes(token)
+
+
+def test_an_unseen_reply_whose_email_failed_is_sent_by_the_next_tick(replied, frozen, settings):
+    settings.EMAIL_BACKEND = "tests.failing_mail.Backend"
+    frozen(paris(23, 11, 4))
+    assert conversations.tick()["emailed"] == 1  # claimed, then the send failed
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    frozen(paris(23, 11, 5))
+    assert conversations.tick()["emailed"] == 1
+    assert conversations.tick()["emailed"] == 0
+    (email,) = mail.outbox
+    assert "Bonjour Zoé !" in email.body
