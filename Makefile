@@ -22,7 +22,7 @@ PG_WORKERS ?= $(if $(filter 0,$(WORKERS)),0,$(shell echo $$(($(WORKERS) + 1))))
 # `make run PORT=8001` serves the demo on another port.
 PORT ?= 8000
 
-.PHONY: run test setup lint browser services compat screenshots messages bench clean
+.PHONY: run test setup lint browser services compat compat-setup screenshots messages bench clean
 
 $(VENV)/.installed: pyproject.toml requirements.txt requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,30 +51,26 @@ browser:
 services:
 	@bash .ci/ensure-services
 
+# Three legs, run at once by .ci/legs (they wait on browsers, databases and
+# subprocesses more than on the two cores):
 # Leg 1: the embedded default (SQLite + local-memory cache), browser tests included.
+#        The fresh-host install test (marker "install", ~30 s) runs here only.
 # Leg 2: PostgreSQL + Redis; required when CI=true, skipped with a reason elsewhere.
-# The fresh-host install test (marker "install", ~30 s) runs in leg 1 only.
-test: setup lint browser
-	$(PY) -m pytest -q -n $(WORKERS)
-	@if bash .ci/ensure-services; then \
-		echo "== PostgreSQL + Redis leg =="; \
-		DATABASE_URL='$(PG_URL)' CACHE_URL='$(REDIS_URL)' $(PY) -m pytest -q -n $(PG_WORKERS) -m "not browser and not install"; \
-	elif [ "$$CI" = "true" ]; then \
-		echo "PostgreSQL + Redis are required in CI and are not reachable"; exit 1; \
-	else \
-		echo "SKIPPED PostgreSQL + Redis leg: services not reachable on 127.0.0.1:5432/6379"; \
-	fi
-	@$(MAKE) --no-print-directory compat
-
 # Leg 3: Django 5.2 LTS on Python 3.11, the older pair chatgate supports.
-compat:
+test: setup lint browser compat-setup
+	@PY='$(PY)' COMPAT='$(if $(PYTHON311),$(COMPAT))' WORKERS='$(WORKERS)' \
+	PG_WORKERS='$(PG_WORKERS)' PG_URL='$(PG_URL)' REDIS_URL='$(REDIS_URL)' bash .ci/legs
+
+compat-setup:
 	@if [ -z "$(PYTHON311)" ]; then echo "SKIPPED Django 5.2 leg: no Python 3.11 on this machine"; exit 0; fi; \
-	echo "== Django 5.2 on Python 3.11 leg =="; \
 	[ -x $(COMPAT)/bin/python ] || $(PYTHON311) -m venv $(COMPAT); \
 	$(COMPAT)/bin/python -m pip install --quiet -r requirements-test.txt -e . 2>&1 | grep -v "is ignored"; \
 	$(COMPAT)/bin/python -c "import django; assert django.VERSION[:2] == (5, 2), django.VERSION" && \
-	DJANGO_SETTINGS_MODULE=tests.settings $(COMPAT)/bin/python -m django makemigrations chatgate --check --dry-run && \
-	$(COMPAT)/bin/python -m pytest -q -n $(WORKERS) -m "not browser and not install"
+	DJANGO_SETTINGS_MODULE=tests.settings $(COMPAT)/bin/python -m django makemigrations chatgate --check --dry-run
+
+# Leg 3 alone.
+compat: compat-setup
+	@if [ -n "$(PYTHON311)" ]; then $(COMPAT)/bin/python -m pytest -q -n $(WORKERS) -m "not browser and not install"; fi
 
 # Refresh the pictures in docs/ (the browser tests take them when asked).
 screenshots: setup browser
