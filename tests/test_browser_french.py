@@ -216,6 +216,6 @@ def test_an_english_visitor_of_the_same_page_reads_english(visitor):
     page = visitor(MONDAY_19, language="en")
     page.get_by_role("button", name="Leave a message").click()
     expect(page.get_by_role("heading", name="Write to us")).to_be_visible()
-    expect(page.locator(".chatgate-back-at")).to_have_text("We'll be back tomorrow at 09:00 AM.")
+    expect(page.locator(".chatgate-back-at")).to_have_text("We'll be back tomorrow at 9:00 AM.")
     expect(page.get_by_label("Topic").locator("option")).to_have_text(["—", "Orders", "Returns"])
     assert "Votre" not in page.locator("#chatgate-shop").inner_text()

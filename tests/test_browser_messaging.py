@@ -191,5 +191,5 @@ def test_closing_time_is_announced_as_nobody_there_though_visitors_can_still_wri
     page.wait_for_function("Chatgate.get('state').status === 'offline'")
     assert page.evaluate("Chatgate.get('state').can_start_chat") is True
     expect(page.locator(".chatgate-live")).to_have_text(
-        "No one is available right now. We'll be back tomorrow at 09:00 AM."
+        "No one is available right now. We'll be back tomorrow at 9:00 AM."
     )

@@ -50,7 +50,7 @@
     var at = new Date(iso);
     var lang = language();
     var format = function (options) { return new Intl.DateTimeFormat(lang, options).format(at); };
-    var time = format({ hour: "2-digit", minute: "2-digit" });
+    var time = clockTime(iso);
     var day = function (d) { return new Intl.DateTimeFormat("en-CA").format(d); };
     if (day(at) === day(now)) return fill(texts.backToday, { time: time });
     if (day(at) === day(new Date(now.getTime() + 864e5))) return fill(texts.backTomorrow, { time: time });
@@ -58,9 +58,13 @@
     return fill(texts.backDate, { date: format({ day: "numeric", month: "long" }), time: time });
   }
 
-  /* A time of day in the page's language and the visitor's zone ("17:00", "5:00 PM"). */
+  /* A time of day in the page's language and the visitor's zone ("09:00", "9:00 AM"): two-digit
+   * hours on a 24-hour clock only, as the server writes chat messages. */
   function clockTime(iso) {
-    return new Intl.DateTimeFormat(language(), { hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
+    var lang = language();
+    var twelve = new Intl.DateTimeFormat(lang, { hour: "numeric" }).resolvedOptions().hour12;
+    var options = { hour: twelve ? "numeric" : "2-digit", minute: "2-digit" };
+    return new Intl.DateTimeFormat(lang, options).format(new Date(iso));
   }
 
   /* "in 13 minutes" from a Retry-After of seconds, in the page's language; "" when absent. */
