@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 
-from . import clock, store
-from .availability import STATUSES, AgentSnapshot
+from . import cached, clock, store
+from .availability import OFFLINE, STATUSES, AgentSnapshot
+from .conf import app_settings
 from .models import Agent
 from .signals import status_changed
 
@@ -50,7 +51,7 @@ def set_status(agent: Agent, status: str, *, at: datetime | None = None) -> None
         {_status_key(agent.pk): {"status": status, "at": stamp}, _seen_key(agent.pk): stamp},
         timeout=None,
     )
-    store.invalidate()  # the cached roster keeps the saved status, the fallback of other processes
+    cached.invalidate()  # the cached roster keeps the saved status, the fallback of other processes
     agent.status, agent.status_changed_at = status, at
     if previous != status:
         transaction.on_commit(
@@ -61,11 +62,18 @@ def set_status(agent: Agent, status: str, *, at: datetime | None = None) -> None
 def heartbeat(agent: Agent, *, at: datetime | None = None) -> None:
     """Record that the agent's client is alive; keeps ``online``/``away`` from expiring.
 
-    Raises ``Unavailable`` when the cache cannot record it.
+    A heartbeat that brings back an agent whose presence had expired changes
+    states: it replaces the state version (``chatgate.cached``). Others change
+    nothing a visitor sees. Raises ``Unavailable`` when the cache cannot record it.
     """
     at = at or clock.now()
+    status, seen = read([agent])[agent.pk]
     if not store.set(_seen_key(agent.pk), at.timestamp(), timeout=None):
         raise Unavailable("the cache that records heartbeats cannot be reached")
+    timeout = timedelta(seconds=app_settings.PRESENCE_TIMEOUT)
+    before = AgentSnapshot(agent.pk, status, seen).effective_status(at, timeout=timeout)
+    if before == OFFLINE and status != OFFLINE:
+        cached.state_changed()
 
 
 def read(agents) -> dict[int, tuple[str, datetime | None]]:

@@ -3,8 +3,8 @@
 Views, serializers, template tags, admin pages and commands call these
 functions; none of them computes availability itself. The configuration
 snapshot of a widget is loaded in a fixed number of queries and cached under a
-version that every configuration change bumps (``chatgate.store``); presence is
-always read fresh. When the cache is unreachable, the state is computed from
+version that every configuration change bumps (``chatgate.cached``); the state
+endpoint's body is computed once per change and cached the same way (``cached_state``). When the cache is unreachable, the state is computed from
 the database alone: presence from each agent's saved status and its time.
 """
 
@@ -17,10 +17,13 @@ from django.conf import settings
 from django.db.models import Count, Prefetch
 from django.utils.translation import gettext as _
 
-from . import clock, languages, presence, store
+from . import cached, clock, languages, presence, store
+from .api.serializers import render_state
 from .availability import (
+    AWAY,
     MAX_EXCEPTIONS,
     OFFLINE,
+    ONLINE,
     WEEKDAYS,
     AgentSnapshot,
     Availability,
@@ -64,21 +67,59 @@ def widget_state(
     """
     at = at or clock.now()
     slug = widget if isinstance(widget, str) else widget.slug
-    language = languages.visitor_language(language)
+    return _compute(slug, at, language=languages.visitor_language(language), fresh=fresh)[0]
+
+
+def _compute(
+    slug: str, at: datetime, *, language: str, fresh: bool = False
+) -> tuple[WidgetState, tuple[AgentSnapshot, ...]]:
+    """The state and the agents it was resolved with."""
     if fresh:
         config, roster = load_widget_config(slug, language), load_roster()
     else:
-        version = store.version()  # read once: one shared-cache round trip
+        version = cached.version()  # read once: one shared-cache round trip
         config = widget_config(slug, version=version, language=language)
         roster = cached_roster(version=version)
     active, waiting = chat_load()
-    return resolve(
-        config,
-        snapshots(roster, active),
-        at,
-        presence_timeout=presence_timeout(),
-        waiting=waiting,
-    )
+    agents = snapshots(roster, active)
+    state = resolve(config, agents, at, presence_timeout=presence_timeout(), waiting=waiting)
+    return state, agents
+
+
+def cached_state(slug: str, *, at: datetime, language: str | None = None) -> cached.StateEntry:
+    """The state endpoint's answer: the JSON body and its ETag, computed once per change.
+
+    Served from this process's copy or the shared cache (see ``chatgate.cached``
+    for when it is stale): no query, at most one cache round trip. Raises
+    ``Widget.DoesNotExist`` for an unknown slug.
+    """
+    language = languages.visitor_language(language)
+
+    def build(token: str | None) -> cached.StateEntry:
+        state, agents = _compute(slug, at, language=language)
+        expiry = presence_expiry(agents, at)
+        expires = min(filter(None, (state.valid_until, expiry)), default=None)
+        body = render_state(state)
+        return cached.StateEntry.of(
+            body, valid_until=state.valid_until, expires=expires, token=token
+        )
+
+    return cached.state(slug, language, at=at, build=build)
+
+
+def presence_expiry(agents: tuple[AgentSnapshot, ...], at: datetime) -> datetime | None:
+    """The first instant after ``at`` at which an online or away agent's presence expires."""
+    timeout = presence_timeout()
+    ends = [
+        a.last_seen + timeout + EXPIRY_STEP
+        for a in agents
+        if a.status in (ONLINE, AWAY) and a.last_seen is not None
+    ]
+    return min((end for end in ends if end > at), default=None)
+
+
+#: An agent seen at ``t`` counts until ``t + timeout`` included; it is offline just after.
+EXPIRY_STEP = timedelta(microseconds=1)
 
 
 def unavailable_state(slug: str) -> WidgetState:
@@ -112,7 +153,7 @@ def widget_config(
 ) -> WidgetConfig:
     """The engine's snapshot of a widget's configuration, its texts in ``language``."""
     language = languages.visitor_language(language)
-    return store.snapshot(
+    return cached.snapshot(
         f"config:{slug}:{language}", lambda: load_widget_config(slug, language), version
     )
 
@@ -237,7 +278,7 @@ def load_roster() -> tuple[RosterEntry, ...]:
 
 
 def cached_roster(*, version: str | None = None) -> tuple[RosterEntry, ...]:
-    return store.snapshot("roster", load_roster, version)
+    return cached.snapshot("roster", load_roster, version)
 
 
 def chat_load() -> tuple[dict[int, int], dict[str, int]]:
@@ -295,7 +336,7 @@ def agents_gone(agents, *, at: datetime) -> set[int]:
 def all_widget_states(*, at: datetime | None = None) -> list[tuple[Widget, WidgetState]]:
     """Every widget with its state, for the status board and ``chatgate_status``."""
     at = at or clock.now()
-    version = store.version()
+    version = cached.version()
     active, waiting = chat_load()
     agents = snapshots(cached_roster(version=version), active)  # once for every widget
     timeout = presence_timeout()
@@ -424,7 +465,7 @@ def import_holidays(
             }
         )
     ScheduleException.objects.bulk_create(fresh)
-    store.invalidate()  # bulk_create sends no post_save
+    cached.invalidate()  # bulk_create sends no post_save
     return len(fresh), len(calendar) - len(fresh)
 
 

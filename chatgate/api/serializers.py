@@ -7,8 +7,9 @@ from datetime import UTC
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 
-from ..availability import load_zone
+from ..availability import WidgetState, load_zone
 from ..models import REASON_LABELS, SHOW_LABELS, STATUS_LABELS, Agent, Widget
 
 
@@ -77,6 +78,11 @@ class WidgetStateSerializer(serializers.Serializer):
     language = serializers.CharField(
         help_text="The language of the texts: the one asked for (?lang=), else the request's."
     )
+
+
+def render_state(state: WidgetState) -> bytes:
+    """The state endpoint's body, written once per change (``services.cached_state``)."""
+    return JSONRenderer().render(WidgetStateSerializer(state).data)
 
 
 class TicketSubmissionSerializer(serializers.Serializer):

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
-from .. import clock, services
+from .. import cached, clock, services
 from ..availability import FormDefinition
 from ..models import Conversation, Widget
 from .base import ACTIVE, WAITING, system_message
@@ -91,6 +91,7 @@ def requeue(conversation: Conversation, *, at: datetime) -> bool:
         if not moved:
             return False
         conversation.status, conversation.agent = WAITING, None
+        cached.state_changed()  # back in the queue
         conversation.waiting_since, conversation.accepted_at = at, None
         conversation.form_offered_at = None
         if agent is None:
