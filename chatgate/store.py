@@ -33,7 +33,9 @@ _MISSING = object()
 _lock = threading.Lock()
 _down_until = 0.0  # time.monotonic() before which this process does not try the cache
 _failed = False  # a failure happened; the next success must forget what this process kept
-_pending_tokens: set[str] = set()  # tokens a change could not replace; written once the cache is back
+_pending_tokens: set[str] = (
+    set()
+)  # tokens a change could not replace; written once the cache is back
 _local: dict[str, Any] = {}  # this process's copies of snapshots and state entries
 
 

@@ -14,8 +14,13 @@ from rest_framework.test import APIClient
 from chatgate import cached, conversations, presence, services, store
 from chatgate.conversations import Visitor
 from chatgate.models import Agent, Conversation, Widget
-from tests.factories import AgentFactory, DepartmentFactory, FormFactory, ScheduleFactory
-from tests.factories import WidgetFactory
+from tests.factories import (
+    AgentFactory,
+    DepartmentFactory,
+    FormFactory,
+    ScheduleFactory,
+    WidgetFactory,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -47,7 +47,9 @@ def entry(token_hash: str, load: Callable[[], dict[str, Any]]) -> dict[str, Any]
 
     ``load`` may raise (an unknown token): nothing is cached then.
     """
-    found = store.get_many([_generation_key(token_hash), _entry_key(token_hash), cached.VERSION_KEY])
+    found = store.get_many(
+        [_generation_key(token_hash), _entry_key(token_hash), cached.VERSION_KEY]
+    )
     generation = found.get(_generation_key(token_hash))
     version = found.get(cached.VERSION_KEY)
     kept = found.get(_entry_key(token_hash))
