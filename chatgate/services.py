@@ -18,7 +18,6 @@ from django.db.models import Count, Prefetch
 from django.utils.translation import gettext as _
 
 from . import cached, clock, languages, presence, store
-from .api.serializers import render_state
 from .availability import (
     AWAY,
     MAX_EXCEPTIONS,
@@ -36,6 +35,10 @@ from .availability import (
     WidgetState,
     resolve,
 )
+
+# The API and the template tags reach the engine only through services: these are theirs.
+from .availability import MAX_RANGES_PER_DAY as MAX_RANGES_PER_DAY
+from .availability import load_zone as load_zone
 from .conf import app_settings
 from .models import (
     Agent,
@@ -93,6 +96,8 @@ def cached_state(slug: str, *, at: datetime, language: str | None = None) -> cac
     for when it is stale): no query, at most one cache round trip. Raises
     ``Widget.DoesNotExist`` for an unknown slug.
     """
+    from .api.serializers import render_state  # the API's serializer, which imports services
+
     language = languages.visitor_language(language)
 
     def build(token: str | None) -> cached.StateEntry:

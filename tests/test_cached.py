@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from chatgate import cached, conversations, presence, services, store
+from chatgate.api import serializers
 from chatgate.conversations import Visitor
 from chatgate.models import Agent, Conversation, Widget
 from tests.factories import (
@@ -87,7 +88,7 @@ def test_a_304_does_not_build_the_body(shop, frozen, monotonic, monkeypatch):
     frozen(MONDAY_11)
     api = APIClient()
     etag = get(api)["ETag"]
-    monkeypatch.setattr(services, "render_state", lambda state: pytest.fail("body built"))
+    monkeypatch.setattr(serializers, "render_state", lambda state: pytest.fail("body built"))
     monotonic[0] += cached.LOCAL_SECONDS
     with CaptureQueriesContext(connection) as queries:
         answer = get(api, HTTP_IF_NONE_MATCH=etag)
@@ -98,7 +99,7 @@ def test_the_body_is_the_serialised_state_and_its_etag_follows_it(shop, frozen):
     frozen(MONDAY_11)
     body = get(APIClient()).json()
     state = services.widget_state("shop", at=MONDAY_11, language="en")
-    assert body == json.loads(services.render_state(state))
+    assert body == json.loads(serializers.render_state(state))
     assert body["valid_until"] == "2026-11-23T15:45:00Z"  # closing soon from 16:45 Paris
 
 
@@ -199,3 +200,39 @@ def test_a_cached_state_is_served_while_the_database_is_down(shop, frozen, monot
         frozen(datetime(2026, 11, 23, 16, 0, tzinfo=UTC))  # past valid_until: must be computed
         answer = get(api)
     assert (answer.status_code, answer["Retry-After"]) == (503, "30")
+
+
+def imported_modules(path) -> set[str]:
+    import ast
+
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            names.add("." * node.level + (node.module or ""))
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def test_the_api_and_the_tags_reach_the_engine_only_through_services():
+    from pathlib import Path
+
+    import chatgate
+
+    root = Path(chatgate.__file__).parent
+    for path in [*(root / "api").glob("*.py"), *(root / "templatetags").glob("*.py")]:
+        engine = {m for m in imported_modules(path) if "availability" in m}
+        assert not engine, f"{path.name} imports {engine}"
+
+
+def test_versions_snapshots_and_bodies_live_in_one_module_that_the_others_use():
+    from pathlib import Path
+
+    import chatgate
+
+    root = Path(chatgate.__file__).parent
+    assert ".services" not in imported_modules(root / "presence.py")
+    for name in ("presence.py", "services.py", "receivers.py", "conversations/cache.py"):
+        source = (root / name).read_text()
+        assert "cached." in source and "store.invalidate" not in source, name

@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
-from ..availability import WidgetState, load_zone
 from ..models import REASON_LABELS, SHOW_LABELS, STATUS_LABELS, Agent, Widget
+from ..services import WidgetState, load_zone
 
 
 class UTCDateTimeField(serializers.DateTimeField):
