@@ -26,6 +26,7 @@ Guarantees:
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -45,6 +46,9 @@ STATE_KEY = "chatgate:state-version"
 #: How long this process answers from a body it checked against the state version.
 LOCAL_SECONDS = 1.0
 LOCAL_LIMIT = 256
+
+#: One build of a state at a time in this process (a bounded set of locks, shared by name hash).
+_BUILDING = tuple(threading.Lock() for _ in range(32))
 
 
 # Versions
@@ -151,11 +155,25 @@ def state(
     entry is stored under it. Exceptions of ``build`` propagate; nothing is kept.
     """
     name = f"{slug}:{language}"
+    copy = _copy(name, at)
+    if copy is not None:
+        return copy
+    with _BUILDING[hash(name) % len(_BUILDING)]:  # the other threads wait, then use its copy
+        return _copy(name, at) or _shared_or_built(name, at, build)
+
+
+def _copy(name: str, at: datetime) -> StateEntry | None:
+    copy = store.local().get("states", {}).get(name)
+    if copy is not None and time.monotonic() - copy[0] < LOCAL_SECONDS and copy[1].holds_at(at):
+        return copy[1]
+    return None
+
+
+def _shared_or_built(
+    name: str, at: datetime, build: Callable[[str | None], StateEntry]
+) -> StateEntry:
     copies = store.local().setdefault("states", {})
     checked = time.monotonic()
-    copy = copies.get(name)
-    if copy is not None and checked - copy[0] < LOCAL_SECONDS and copy[1].holds_at(at):
-        return copy[1]
     key = f"chatgate:state:{name}"
     found = store.get_many([STATE_KEY, key])
     token, entry = found.get(STATE_KEY), found.get(key)

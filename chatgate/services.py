@@ -183,11 +183,12 @@ def load_widget_config(slug: str, language: str | None = None) -> WidgetConfig:
         .get(slug=slug)
     )
     offered = list(widget.departments.all()) or list(departments.filter(active=True))
+    shared: dict[int, OpeningHours] = {}  # one object per schedule: the engine asks it once
     return WidgetConfig(
         slug=widget.slug,
         mode=widget.mode,
-        hours=_hours(widget.schedule),
-        departments=tuple(_department(d, language) for d in offered),
+        hours=_hours(widget.schedule, shared),
+        departments=tuple(_department(d, language, shared) for d in offered),
         when_offline=widget.when_offline,
         away_accepts_chats=widget.away_accepts_chats,
         closing_soon_minutes=widget.closing_soon_minutes,
@@ -207,13 +208,20 @@ def load_widget_config(slug: str, language: str | None = None) -> WidgetConfig:
     )
 
 
-def _hours(schedule: Schedule | None) -> OpeningHours | None:
-    return schedule.to_hours() if schedule is not None else None
+def _hours(schedule: Schedule | None, shared: dict[int, OpeningHours]) -> OpeningHours | None:
+    if schedule is None:
+        return None
+    if schedule.pk not in shared:
+        shared[schedule.pk] = schedule.to_hours()
+    return shared[schedule.pk]
 
 
-def _department(department: Department, language: str) -> DepartmentConfig:
+def _department(
+    department: Department, language: str, shared: dict[int, OpeningHours]
+) -> DepartmentConfig:
     name = languages.text(department, "name", language) or department.slug
-    return DepartmentConfig(department.slug, name, _hours(department.schedule), department.active)
+    hours = _hours(department.schedule, shared)
+    return DepartmentConfig(department.slug, name, hours, department.active)
 
 
 def _zone_name(widget: Widget, departments: list[Department]) -> str:
