@@ -59,12 +59,13 @@ def set_status(agent: Agent, status: str, *, at: datetime | None = None) -> None
         )
 
 
-def heartbeat(agent: Agent, *, at: datetime | None = None) -> None:
+def heartbeat(agent: Agent, *, at: datetime | None = None) -> tuple[str, datetime]:
     """Record that the agent's client is alive; keeps ``online``/``away`` from expiring.
 
     A heartbeat that brings back an agent whose presence had expired changes
     states: it replaces the state version (``chatgate.cached``). Others change
-    nothing a visitor sees. Raises ``Unavailable`` when the cache cannot record it.
+    nothing a visitor sees. Returns the agent's status and last heartbeat (``at``), as
+    ``read`` would now. Raises ``Unavailable`` when the cache cannot record it.
     """
     at = at or clock.now()
     status, seen = read([agent])[agent.pk]
@@ -74,6 +75,7 @@ def heartbeat(agent: Agent, *, at: datetime | None = None) -> None:
     before = AgentSnapshot(agent.pk, status, seen).effective_status(at, timeout=timeout)
     if before == OFFLINE and status != OFFLINE:
         cached.state_changed()
+    return status, max(filter(None, (seen, at)))
 
 
 def read(agents) -> dict[int, tuple[str, datetime | None]]:
@@ -102,9 +104,14 @@ def _instant(stamp: float) -> datetime:
     return datetime.fromtimestamp(stamp, UTC)
 
 
-def describe(agent: Agent, *, at: datetime, timeout_seconds: int) -> dict:
-    """What the agent's own client needs: its status, the one that counts now, its last heartbeat."""
-    status, seen = read([agent])[agent.pk]
+def describe(
+    agent: Agent, *, at: datetime, timeout_seconds: int, known: tuple | None = None
+) -> dict:
+    """What the agent's own client needs: its status, the one that counts now, its last heartbeat.
+
+    ``known`` is ``(status, last seen)`` when the caller just read it (a heartbeat).
+    """
+    status, seen = known or read([agent])[agent.pk]
     effective = AgentSnapshot(agent.pk, status, seen).effective_status(
         at, timeout=timedelta(seconds=timeout_seconds)
     )

@@ -220,11 +220,12 @@ class AgentViewMixin(DatabaseFaultMixin):
     def get_authenticators(self):
         return staff_authenticators()
 
-    def presence_body(self, request) -> dict:
+    def presence_body(self, request, known: tuple | None = None) -> dict:
         return presence.describe(
             request.user.chatgate_agent,
             at=clock.now(),
             timeout_seconds=app_settings.PRESENCE_TIMEOUT,
+            known=known,
         )
 
 
@@ -257,10 +258,10 @@ class AgentHeartbeatView(AgentViewMixin, APIView):
     )
     def post(self, request) -> Response:
         try:
-            presence.heartbeat(request.user.chatgate_agent, at=clock.now())
+            seen = presence.heartbeat(request.user.chatgate_agent, at=clock.now())
         except presence.Unavailable as error:
             return unavailable(str(error), retry_after=math.ceil(store.RETRY_SECONDS))
-        return Response(AgentStatusSerializer(self.presence_body(request)).data)
+        return Response(AgentStatusSerializer(self.presence_body(request, seen)).data)
 
 
 def staff_authenticators() -> list:
