@@ -83,6 +83,9 @@ def _compute(
         version = cached.version()  # read once: one shared-cache round trip
         config = widget_config(slug, version=version, language=language)
         roster = cached_roster(version=version)
+    if config.departments:  # only their members count: read no one else's presence
+        offered = {d.slug for d in config.departments if d.active}
+        roster = tuple(a for a in roster if a.departments & offered)
     active, waiting = chat_load()
     agents = snapshots(roster, active)
     state = resolve(config, agents, at, presence_timeout=presence_timeout(), waiting=waiting)

@@ -268,3 +268,17 @@ def test_holiday_import_keeps_a_schedule_within_its_exceptions_bound():
         services.import_holidays(schedule, country="FR", years=[2027])
     assert schedule.exceptions.count() == 995
     assert services.import_holidays(schedule, country="FR", years=[1990]) == (0, 11)  # all there
+
+
+def test_a_state_reads_the_presence_of_the_offered_departments_members_only(monkeypatch):
+    widget = build(1)
+    elsewhere = DepartmentFactory(slug="elsewhere")
+    online(AgentFactory(departments=[elsewhere]))
+    read = []
+    original = presence.read
+    monkeypatch.setattr(
+        presence, "read", lambda agents: read.append(list(agents)) or original(agents)
+    )
+    assert services.widget_state("shop", at=MONDAY_11_PARIS).status == "online"
+    member = Agent.objects.get(departments=widget.departments.get())
+    assert [a.pk for a in read[0]] == [member.pk]
