@@ -236,3 +236,21 @@ def test_versions_snapshots_and_bodies_live_in_one_module_that_the_others_use():
     for name in ("presence.py", "services.py", "receivers.py", "conversations/cache.py"):
         source = (root / name).read_text()
         assert "cached." in source and "store.invalidate" not in source, name
+
+
+def test_a_large_state_is_served_gzipped_to_clients_that_accept_it(frozen):
+    import gzip
+
+    schedule = ScheduleFactory(weekly={d: [("09:00", "17:00")] for d in range(5)})
+    teams = [DepartmentFactory(name=f"Team {n}") for n in range(20)]  # a body over GZIP_FROM
+    WidgetFactory(slug="shop", schedule=schedule, departments=teams)
+    frozen(MONDAY_11)
+    api = APIClient()
+    plain = get(api)
+    zipped = get(api, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert zipped["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
+    assert gzip.decompress(zipped.content) == plain.content
+    assert len(zipped.content) < len(plain.content) / 3
+    assert zipped["ETag"] != plain["ETag"] and zipped["Vary"] == plain["Vary"] == "Accept-Encoding"
+    for etag in (plain["ETag"], zipped["ETag"]):
+        assert get(api, HTTP_IF_NONE_MATCH=etag).status_code == 304

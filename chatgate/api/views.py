@@ -150,11 +150,19 @@ def state_response(request, slug: str, language: str | None) -> HttpResponse:
     if entry.valid_until:
         left = (entry.valid_until - now).total_seconds()
         max_age = max(0, min(max_age, math.floor(left)))
-    headers = {"ETag": entry.etag, "Cache-Control": f"public, max-age={max_age}"}
+    zipped = entry.gzipped is not None and "gzip" in request.headers.get("Accept-Encoding", "")
+    etag = entry.gzip_etag if zipped else entry.etag
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
+    vary = ["Accept-Encoding"] if entry.gzipped is not None else []
     if language is None:  # the language came from the request's headers and cookie
-        headers["Vary"] = "Accept-Language, Cookie"
-    if entry.etag in _etags(request.headers.get("If-None-Match", "")):
+        vary += ["Accept-Language", "Cookie"]
+    if vary:
+        headers["Vary"] = ", ".join(vary)
+    if _etags(request.headers.get("If-None-Match", "")) & {entry.etag, entry.gzip_etag}:
         return HttpResponseNotModified(headers=headers)
+    if zipped:
+        headers["Content-Encoding"] = "gzip"
+        return HttpResponse(entry.gzipped, content_type="application/json", headers=headers)
     return HttpResponse(entry.body, content_type="application/json", headers=headers)
 
 
