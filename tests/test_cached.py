@@ -251,6 +251,7 @@ def test_a_large_state_is_served_gzipped_to_clients_that_accept_it(frozen):
     assert zipped["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
     assert gzip.decompress(zipped.content) == plain.content
     assert len(zipped.content) < len(plain.content) / 3
-    assert zipped["ETag"] != plain["ETag"] and zipped["Vary"] == plain["Vary"] == "Accept-Encoding"
+    assert zipped["ETag"] != plain["ETag"]
+    assert "Accept-Encoding" in zipped["Vary"] and "Accept-Encoding" in plain["Vary"]
     for etag in (plain["ETag"], zipped["ETag"]):
         assert get(api, HTTP_IF_NONE_MATCH=etag).status_code == 304
