@@ -3,7 +3,7 @@ whether there is 1 department or 200, 1 agent or 1,000."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -176,3 +176,29 @@ def test_admin_pages_make_no_query_per_row(url_name, staff, frozen):
             assert staff.get(reverse(url_name)).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_an_idle_poll_of_an_active_chat_makes_one_cache_round_trip(frozen, monkeypatch):
+    from chatgate import presence, store
+
+    configuration(1, 1)
+    agent = Agent.objects.get()
+    presence.set_status(agent, "online", at=MONDAY_11)
+    frozen(MONDAY_11)
+    started = conversations.start("shop", message="Hello", visitor=Visitor(), at=MONDAY_11)
+    conversations.accept(agent, started.conversation.pk, at=MONDAY_11)
+    url = f"/chatgate/api/conversations/{started.token}/messages/"
+    api = APIClient()
+    after = api.get(url).json()["messages"][-1]["id"]
+    calls = []
+    attempt = store._attempt
+    monkeypatch.setattr(
+        store, "_attempt", lambda op, *a, **k: calls.append(op) or attempt(op, *a, **k)
+    )
+    frozen(MONDAY_11 + timedelta(seconds=50))  # within the agent's last heartbeat's timeout
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(f"{url}?after={after}").json()["messages"] == []
+    assert (len(queries), len(calls)) == (0, 1)
+    frozen(MONDAY_11 + timedelta(seconds=61))  # no heartbeat since: read, and the chat requeued
+    api.get(f"{url}?after={after}")
+    assert Conversation.objects.get().status == "waiting"

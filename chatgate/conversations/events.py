@@ -47,6 +47,9 @@ def due(entry: dict[str, Any], at: datetime) -> bool:
     if entry["status"] == ACTIVE:
         if entry["agent"] is None:
             return True
+        until = entry.get("agent_present_until")
+        if until is not None and at <= until:
+            return False  # present when the entry was made, and presence only grows until then
         pk, status, changed_at = entry["agent"]
         return pk in services.agents_gone([_Saved(pk, status, changed_at)], at=at)
     return entry["offer_at"] is not None and at >= entry["offer_at"]

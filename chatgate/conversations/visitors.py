@@ -10,13 +10,14 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .. import clock, services
-from ..availability import OFFLINE, FormDefinition, WidgetState
+from .. import clock, presence, services, store
+from ..availability import AWAY, OFFLINE, ONLINE, FormDefinition, WidgetState
 from ..conf import app_settings
-from ..models import Conversation, Department, Message, Widget
+from ..models import Agent, Conversation, Department, Message, Widget
 from ..signals import conversation_closed, conversation_started
 from . import cache
 from .base import (
+    ACTIVE,
     CLOSED,
     VISITOR,
     WAITING,
@@ -195,9 +196,22 @@ def _entry(token_hash: str) -> dict[str, Any]:
         "last_id": last or 0,
         "language": conversation.language,
         "agent": (agent.pk, agent.status, agent.status_changed_at) if agent else None,
+        "agent_present_until": present_until(agent) if conversation.status == ACTIVE else None,
         "offer_at": offer_at(conversation) if fallback_form(conversation.widget) else None,
         "form": offered_form(conversation),
     }
+
+
+def present_until(agent: Agent | None) -> datetime | None:
+    """Until when the agent's presence, as read now, holds for sure: its last heartbeat plus the
+    timeout (a heartbeat only extends it; a status set replaces the entry's version). Polls
+    until then need not read it."""
+    if agent is None or not store.available():
+        return None
+    status, seen = presence.read([agent])[agent.pk]
+    if status not in (ONLINE, AWAY) or seen is None:
+        return None
+    return seen + services.presence_timeout()
 
 
 def send(token: str, text: str, *, at: datetime | None = None) -> Message:
