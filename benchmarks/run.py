@@ -2,7 +2,7 @@
 Django view on the same server in the same run; writes benchmarks/REPORT.md.
 
 Environment (defaults in brackets): BENCH_DATABASE [chatgate_bench] on 127.0.0.1:5432,
-BENCH_REDIS [redis://127.0.0.1:6379/5], BENCH_PORT [8765], BENCH_SECONDS [6] per scenario,
+BENCH_REDIS [redis://127.0.0.1:6379/5], BENCH_PORT [8765], BENCH_SECONDS [3] per run, BENCH_ROUNDS [3],
 BENCH_CONNECTIONS [64]. The database is dropped and made again; nothing else is touched.
 Absolute figures drift between runs and machines: read the ratios to the bare view.
 """
@@ -29,7 +29,8 @@ PY = sys.executable
 DATABASE = os.environ.get("BENCH_DATABASE", "chatgate_bench")
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/5")
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
-SECONDS = int(os.environ.get("BENCH_SECONDS", "6"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
 BASE = f"http://127.0.0.1:{PORT}"
 GUNICORN = ["-k", "gthread", "--workers", "2", "--threads", "4"]
@@ -133,6 +134,27 @@ def wrk(wrk_path: str, path: str, script: str | None = None) -> dict:
     }
 
 
+def alternate(wrk_path: str, path: str, script: str | None) -> dict:
+    """``ROUNDS`` runs of the bare view then the scenario, summed: the machine is shared and
+    its load drifts within seconds, so each is compared with the bare view run beside it."""
+    pairs = []
+    for _ in range(ROUNDS):
+        bare = wrk(wrk_path, BARE)
+        pairs.append((bare, wrk(wrk_path, path, script)))
+        wait_for_backlog()
+    runs = [run for _, run in pairs]
+    bares = [bare for bare, _ in pairs]
+    return {
+        "rate": sum(r["rate"] for r in runs) / ROUNDS,
+        "bare": sum(b["rate"] for b in bares) / ROUNDS,
+        "p50": sorted(r["p50"] for r in runs)[ROUNDS // 2],
+        "p99": max(r["p99"] for r in runs),
+        "bare_p99": max(b["p99"] for b in bares),
+        "errors": sum(r["errors"] for r in runs),
+        "command": runs[0]["command"],
+    }
+
+
 def wait_for_backlog() -> None:
     """Let the server finish the requests wrk left queued before the next measure."""
     for _ in range(100):
@@ -173,6 +195,18 @@ def scenarios(info: dict) -> list[tuple[str, str, str | None]]:
         ),
         ("state, entry just invalidated", "/bench/invalidated/default/?lang=en", None),
     ]
+
+
+def in_process(info: dict) -> dict[str, float]:
+    out = subprocess.run(
+        [PY, "benchmarks/inprocess.py", json.dumps(info)],
+        cwd=ROOT,
+        env=env(),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def micro() -> list[tuple[str, float]]:
@@ -217,7 +251,7 @@ def load() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
-def report(results: list[tuple[str, dict]], figures, before: str, after: str) -> str:
+def report(results: list[tuple[str, dict]], figures, cpu, before: str, after: str) -> str:
     lines = [
         "# chatgate benchmark",
         "",
@@ -239,11 +273,13 @@ def report(results: list[tuple[str, dict]], figures, before: str, after: str) ->
         "",
         "## HTTP",
         "",
-        "Each scenario runs right after the bare view (`/bench/bare/`, a Django `JsonResponse`",
-        "through the same middleware and server); the ratio is to that run.",
+        f"Each scenario runs {ROUNDS} times, each right after the bare view (`/bench/bare/`, a",
+        "Django `JsonResponse` through the same middleware and server); rates are the means,",
+        "the ratio is to the bare view's mean, p50 the median run's, p99 the worst run's.",
         "",
-        "| scenario | req/s | bare req/s | ratio | p50 ms | p99 ms | errors | target |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| scenario | req/s | bare req/s | ratio | p50 ms | p99 ms | bare p99 ms | errors "
+        "| target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, r in results:
         target = TARGETS.get(name)
@@ -255,7 +291,7 @@ def report(results: list[tuple[str, dict]], figures, before: str, after: str) ->
             )
         lines.append(
             f"| {name} | {r['rate']:,.0f} | {r['bare']:,.0f} | {ratio:.2f} | {r['p50']:.2f} "
-            f"| {r['p99']:.2f} "
+            f"| {r['p99']:.2f} | {r['bare_p99']:.2f} "
             f"| {r['errors']} | {verdict} |"
         )
     slow = [name for name, r in results if r["p99"] >= P99_LIMIT_MS]
@@ -263,6 +299,17 @@ def report(results: list[tuple[str, dict]], figures, before: str, after: str) ->
         "",
         f"p99 under {P99_LIMIT_MS:.0f} ms at {CONNECTIONS} connections: "
         + ("all scenarios." if not slow else "not for " + ", ".join(slow) + "."),
+        "",
+        "## In one process (best of 7 × 300 requests through Django's test client)",
+        "",
+        "What a request costs the server's CPU, without the network and the machine's noise:",
+        "",
+        "| request | µs | ratio to bare (rate) |",
+        "|---|---:|---:|",
+        *(
+            f"| {name} | {us:,.0f} | {cpu['bare Django JsonResponse'] / us:.2f} |"
+            for name, us in cpu.items()
+        ),
         "",
         "## Engine (best of 5, one call)",
         "",
@@ -292,18 +339,15 @@ def main() -> None:
         results = []
         wrk(wrk_path, BARE)  # warm-up: every thread's connections, imports, caches
         for name, path, script in scenarios(info):
-            bare = wrk(wrk_path, BARE)  # just before: the machine is shared, its load drifts
-            result = {**wrk(wrk_path, path, script), "bare": bare["rate"]}
-            print(
-                f"{name:<36} {result['rate']:>9,.0f} req/s (bare {bare['rate']:,.0f})", flush=True
-            )
+            result = alternate(wrk_path, path, script)
+            print(f"{name:<36} {result['rate']:>9,.0f} req/s (bare {result['bare']:,.0f})")
             results.append((name, result))
-            wait_for_backlog()
     finally:
         server.terminate()
         server.wait()
     figures = micro()
-    text = report(results, figures, before, load())
+    cpu = in_process(info)
+    text = report(results, figures, cpu, before, load())
     (ROOT / "benchmarks" / "REPORT.md").write_text(text)
     print(text)
 
