@@ -6,6 +6,7 @@ from project.settings import *  # noqa: F403
 DEBUG = False
 ROOT_URLCONF = "benchmarks.urls"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+CACHES["default"]["BACKEND"] = "chatgate.cache_backends.RedisCache"  # noqa: F405 -- see README
 CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}  # noqa: F405
 # Sessions read from Redis, not a table: what a site whose agents send heartbeats runs.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
