@@ -209,9 +209,12 @@ class VisitorMessagesView(VisitorView):
 def poll_body(request, token: str) -> dict:
     result = conversations.poll(token, after=after_parameter(request), at=clock.now())
     context = {"language": result.language}
+    messages = result.messages  # most polls: none, and no serializer to build
     return {
         "status": result.status,
-        "messages": MessageSerializer(result.messages, many=True, context=context).data,
+        "messages": MessageSerializer(messages, many=True, context=context).data
+        if messages
+        else [],
         "poll_after": result.poll_after,
         "form": form_body(result.form),
     }
