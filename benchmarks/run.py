@@ -348,6 +348,9 @@ def main() -> None:
     figures = micro()
     cpu = in_process(info)
     text = report(results, figures, cpu, before, load())
+    notes = ROOT / "benchmarks" / "notes.md"
+    if notes.exists():
+        text += "\n" + notes.read_text()
     (ROOT / "benchmarks" / "REPORT.md").write_text(text)
     print(text)
 
