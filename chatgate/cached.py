@@ -47,6 +47,8 @@ STATE_KEY = "chatgate:state-version"
 #: How long this process answers from a body it checked against the state version.
 LOCAL_SECONDS = 1.0
 LOCAL_LIMIT = 256
+#: Part of the entries' keys: a release that changes ``StateEntry`` never reads older ones.
+ENTRY_FORMAT = "1"
 #: Bodies from this size are also kept gzipped (a state with many departments: 25 KB → 3 KB).
 GZIP_FROM = 1024
 
@@ -185,7 +187,7 @@ def _shared_or_built(
 ) -> StateEntry:
     copies = store.local().setdefault("states", {})
     checked = time.monotonic()
-    key = f"chatgate:state:{name}"
+    key = f"chatgate:state:{ENTRY_FORMAT}:{name}"
     found = store.get_many([STATE_KEY, key])
     token, entry = found.get(STATE_KEY), found.get(key)
     if token is None or entry is None or entry.token != token or not entry.holds_at(at):
