@@ -82,7 +82,10 @@ messages: setup
 	$(PY) manage.py makemessages -l fr --no-location --no-wrap --ignore=chatgate --ignore=.venv --ignore=.venv-compat --ignore=tests --ignore=build --ignore=benchmarks
 	cd project && ../$(PY) ../manage.py compilemessages -l fr
 
-bench: setup
+# The demo under gunicorn on PostgreSQL + Redis, driven by wrk; writes benchmarks/REPORT.md.
+# Its own database (chatgate_bench, dropped and made again) and Redis index 5.
+bench: setup services
+	$(PY) benchmarks/run.py
 	$(PY) benchmarks/state.py
 
 clean:

@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 
-from . import clock, store
-from .availability import STATUSES, AgentSnapshot
+from . import cached, clock, store
+from .availability import OFFLINE, STATUSES, AgentSnapshot
 from .conf import app_settings
 from .models import Agent
 from .signals import status_changed
@@ -52,7 +52,7 @@ def set_status(agent: Agent, status: str, *, at: datetime | None = None) -> None
         {_status_key(agent.pk): {"status": status, "at": stamp}, _seen_key(agent.pk): stamp},
         timeout=None,
     )
-    store.invalidate()  # the cached roster keeps the saved status, the fallback of other processes
+    cached.invalidate()  # the cached roster keeps the saved status, the fallback of other processes
     agent.status, agent.status_changed_at = status, at
     if previous != status:
         transaction.on_commit(
@@ -60,14 +60,23 @@ def set_status(agent: Agent, status: str, *, at: datetime | None = None) -> None
         )
 
 
-def heartbeat(agent: Agent, *, at: datetime | None = None) -> None:
+def heartbeat(agent: Agent, *, at: datetime | None = None) -> tuple[str, datetime]:
     """Record that the agent's client is alive; keeps ``online``/``away`` from expiring.
 
-    Raises ``Unavailable`` when the cache cannot record it.
+    A heartbeat that brings back an agent whose presence had expired changes
+    states: it replaces the state version (``chatgate.cached``). Others change
+    nothing a visitor sees. Returns the agent's status and last heartbeat (``at``), as
+    ``read`` would now. Raises ``Unavailable`` when the cache cannot record it.
     """
     at = at or clock.now()
+    status, seen = read([agent])[agent.pk]
     if not store.set(_seen_key(agent.pk), at.timestamp(), timeout=None):
         raise Unavailable("the cache that records heartbeats cannot be reached")
+    timeout = timedelta(seconds=app_settings.PRESENCE_TIMEOUT)
+    before = AgentSnapshot(agent.pk, status, seen).effective_status(at, timeout=timeout)
+    if before == OFFLINE and status != OFFLINE:
+        cached.state_changed()
+    return status, max(filter(None, (seen, at)))
 
 
 def read(agents) -> dict[int, tuple[str, datetime | None]]:
@@ -127,9 +136,14 @@ def effective(agents, *, at: datetime, timeout_seconds: int | None = None) -> di
     return result
 
 
-def describe(agent: Agent, *, at: datetime, timeout_seconds: int) -> dict:
-    """What the agent's own client needs: its status, the one that counts now, its last heartbeat."""
-    status, seen = read([agent])[agent.pk]
+def describe(
+    agent: Agent, *, at: datetime, timeout_seconds: int, known: tuple | None = None
+) -> dict:
+    """What the agent's own client needs: its status, the one that counts now, its last heartbeat.
+
+    ``known`` is ``(status, last seen)`` when the caller just read it (a heartbeat).
+    """
+    status, seen = known or read([agent])[agent.pk]
     effective = AgentSnapshot(agent.pk, status, seen).effective_status(
         at, timeout=timedelta(seconds=timeout_seconds)
     )

@@ -1,10 +1,11 @@
-"""Signal receivers: any configuration change invalidates the cached snapshots."""
+"""Signal receivers: any configuration change invalidates the cached snapshots and states;
+a conversation saved (started, for one) invalidates the cached states."""
 
 from django.core.signals import setting_changed
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from . import models, store
+from . import cached, models, store
 
 CONFIGURATION = (
     models.Agent,  # the cached roster: capacity, departments
@@ -27,13 +28,15 @@ TEXTS = tuple(
 @receiver(post_delete)
 def configuration_changed(sender, **kwargs) -> None:
     if sender in CONFIGURATION or sender in TEXTS:
-        store.invalidate()
+        cached.invalidate()
+    elif sender is models.Conversation:
+        cached.state_changed()  # its agents' load and its department's queue
 
 
 @receiver(m2m_changed, sender=models.Widget.departments.through)
 @receiver(m2m_changed, sender=models.Agent.departments.through)
 def memberships_changed(sender, **kwargs) -> None:
-    store.invalidate()
+    cached.invalidate()
 
 
 @receiver(setting_changed)

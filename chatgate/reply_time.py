@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from django.db.models import Min, Q
 from django.utils.translation import gettext_lazy as _
 
-from . import clock, store
+from . import cached, clock
 from .availability import OpeningHours
 from .models import Conversation, Message, Widget
 
@@ -93,5 +93,5 @@ def refresh(*, at: datetime | None = None) -> int:
             Widget.objects.filter(pk=widget.pk).update(typical_reply_seconds=seconds)
             changed += 1
     if changed:
-        store.invalidate()
+        cached.invalidate()
     return changed

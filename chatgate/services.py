@@ -3,8 +3,8 @@
 Views, serializers, template tags, admin pages and commands call these
 functions; none of them computes availability itself. The configuration
 snapshot of a widget is loaded in a fixed number of queries and cached under a
-version that every configuration change bumps (``chatgate.store``); presence is
-always read fresh. When the cache is unreachable, the state is computed from
+version that every configuration change bumps (``chatgate.cached``); the state
+endpoint's body is computed once per change and cached the same way (``cached_state``). When the cache is unreachable, the state is computed from
 the database alone: presence from each agent's saved status and its time.
 """
 
@@ -18,10 +18,12 @@ from django.db.models import Count, Prefetch
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from . import clock, languages, presence, reply_time, store
+from . import cached, clock, languages, presence, reply_time, store
 from .availability import (
+    AWAY,
     MAX_EXCEPTIONS,
     OFFLINE,
+    ONLINE,
     WEEKDAYS,
     AgentSnapshot,
     Availability,
@@ -34,6 +36,10 @@ from .availability import (
     WidgetState,
     resolve,
 )
+
+# The API and the template tags reach the engine only through services: these are theirs.
+from .availability import MAX_RANGES_PER_DAY as MAX_RANGES_PER_DAY
+from .availability import load_zone as load_zone
 from .conf import app_settings
 from .models import (
     Agent,
@@ -65,21 +71,64 @@ def widget_state(
     """
     at = at or clock.now()
     slug = widget if isinstance(widget, str) else widget.slug
-    language = languages.visitor_language(language)
+    return _compute(slug, at, language=languages.visitor_language(language), fresh=fresh)[0]
+
+
+def _compute(
+    slug: str, at: datetime, *, language: str, fresh: bool = False
+) -> tuple[WidgetState, tuple[AgentSnapshot, ...]]:
+    """The state and the agents it was resolved with."""
     if fresh:
         config, roster = load_widget_config(slug, language), load_roster()
     else:
-        version = store.version()  # read once: one shared-cache round trip
+        version = cached.version()  # read once: one shared-cache round trip
         config = widget_config(slug, version=version, language=language)
         roster = cached_roster(version=version)
+    if config.departments:  # only their members count: read no one else's presence
+        offered = {d.slug for d in config.departments if d.active}
+        roster = tuple(a for a in roster if a.departments & offered)
     active, waiting = chat_load()
-    return resolve(
-        config,
-        snapshots(roster, active),
-        at,
-        presence_timeout=presence_timeout(),
-        waiting=waiting,
-    )
+    agents = snapshots(roster, active)
+    state = resolve(config, agents, at, presence_timeout=presence_timeout(), waiting=waiting)
+    return state, agents
+
+
+def cached_state(slug: str, *, at: datetime, language: str | None = None) -> cached.StateEntry:
+    """The state endpoint's answer: the JSON body and its ETag, computed once per change.
+
+    Served from this process's copy or the shared cache (see ``chatgate.cached``
+    for when it is stale): no query, at most one cache round trip. Raises
+    ``Widget.DoesNotExist`` for an unknown slug.
+    """
+    from .api.serializers import render_state  # the API's serializer, which imports services
+
+    language = languages.visitor_language(language)
+
+    def build(token: str | None) -> cached.StateEntry:
+        state, agents = _compute(slug, at, language=language)
+        expiry = presence_expiry(agents, at)
+        expires = min(filter(None, (state.valid_until, expiry)), default=None)
+        body = render_state(state)
+        return cached.StateEntry.of(
+            body, valid_until=state.valid_until, expires=expires, token=token
+        )
+
+    return cached.state(slug, language, at=at, build=build)
+
+
+def presence_expiry(agents: tuple[AgentSnapshot, ...], at: datetime) -> datetime | None:
+    """The first instant after ``at`` at which an online or away agent's presence expires."""
+    timeout = presence_timeout()
+    ends = [
+        a.last_seen + timeout + EXPIRY_STEP
+        for a in agents
+        if a.status in (ONLINE, AWAY) and a.last_seen is not None
+    ]
+    return min((end for end in ends if end > at), default=None)
+
+
+#: An agent seen at ``t`` counts until ``t + timeout`` included; it is offline just after.
+EXPIRY_STEP = timedelta(microseconds=1)
 
 
 def unavailable_state(slug: str) -> WidgetState:
@@ -113,7 +162,7 @@ def widget_config(
 ) -> WidgetConfig:
     """The engine's snapshot of a widget's configuration, its texts in ``language``."""
     language = languages.visitor_language(language)
-    return store.snapshot(
+    return cached.snapshot(
         f"config:{slug}:{language}", lambda: load_widget_config(slug, language), version
     )
 
@@ -150,11 +199,12 @@ def load_widget_config(slug: str, language: str | None = None) -> WidgetConfig:
         .get(slug=slug)
     )
     offered = list(widget.departments.all()) or list(departments.filter(active=True))
+    shared: dict[int, OpeningHours] = {}  # one object per schedule: the engine asks it once
     return WidgetConfig(
         slug=widget.slug,
         mode=widget.mode,
-        hours=_hours(widget.schedule),
-        departments=tuple(_department(d, language) for d in offered),
+        hours=_hours(widget.schedule, shared),
+        departments=tuple(_department(d, language, shared) for d in offered),
         when_offline=widget.when_offline,
         away_accepts_chats=widget.away_accepts_chats,
         closing_soon_minutes=widget.closing_soon_minutes,
@@ -181,13 +231,20 @@ def _in(language: str, make, *args) -> str:
         return make(*args)
 
 
-def _hours(schedule: Schedule | None) -> OpeningHours | None:
-    return schedule.to_hours() if schedule is not None else None
+def _hours(schedule: Schedule | None, shared: dict[int, OpeningHours]) -> OpeningHours | None:
+    if schedule is None:
+        return None
+    if schedule.pk not in shared:
+        shared[schedule.pk] = schedule.to_hours()
+    return shared[schedule.pk]
 
 
-def _department(department: Department, language: str) -> DepartmentConfig:
+def _department(
+    department: Department, language: str, shared: dict[int, OpeningHours]
+) -> DepartmentConfig:
     name = languages.text(department, "name", language) or department.slug
-    return DepartmentConfig(department.slug, name, _hours(department.schedule), department.active)
+    hours = _hours(department.schedule, shared)
+    return DepartmentConfig(department.slug, name, hours, department.active)
 
 
 def _zone_name(widget: Widget, departments: list[Department]) -> str:
@@ -257,7 +314,7 @@ def load_roster() -> tuple[RosterEntry, ...]:
 
 
 def cached_roster(*, version: str | None = None) -> tuple[RosterEntry, ...]:
-    return store.snapshot("roster", load_roster, version)
+    return cached.snapshot("roster", load_roster, version)
 
 
 def chat_load() -> tuple[dict[int, int], dict[str, int]]:
@@ -315,7 +372,7 @@ def agents_gone(agents, *, at: datetime) -> set[int]:
 def all_widget_states(*, at: datetime | None = None) -> list[tuple[Widget, WidgetState]]:
     """Every widget with its state, for the status board and ``chatgate_status``."""
     at = at or clock.now()
-    version = store.version()
+    version = cached.version()
     active, waiting = chat_load()
     agents = snapshots(cached_roster(version=version), active)  # once for every widget
     timeout = presence_timeout()
@@ -444,7 +501,7 @@ def import_holidays(
             }
         )
     ScheduleException.objects.bulk_create(fresh)
-    store.invalidate()  # bulk_create sends no post_save
+    cached.invalidate()  # bulk_create sends no post_save
     return len(fresh), len(calendar) - len(fresh)
 
 

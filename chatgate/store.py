@@ -7,9 +7,10 @@ logged, and this process leaves the cache alone for ``RETRY_SECONDS``: a frozen
 Redis costs each process one timeout, not one per request. Callers fall back
 to the database.
 
-Configuration snapshots live here too. They are cached under a version token
-that every change replaces; while the cache is unreachable there is no version,
-and every snapshot is read from the database.
+What is cached, and when it is stale, is ``chatgate.cached``'s business; this
+module only keeps the copies of this process (``local()``) and forgets them
+whenever the cache failed, and writes the version tokens a change could not
+write while the cache was down, before anything else, once it answers.
 """
 
 from __future__ import annotations
@@ -21,23 +22,21 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from django.db import transaction
-
-from .conf import app_settings, cache
+from .conf import cache
 
 logger = logging.getLogger("chatgate")
 T = TypeVar("T")
 
 RETRY_SECONDS = 5.0
-VERSION_KEY = "chatgate:config-version"
-LOCAL_LIMIT = 256
 
 _MISSING = object()
 _lock = threading.Lock()
 _down_until = 0.0  # time.monotonic() before which this process does not try the cache
 _failed = False  # a failure happened; the next success must forget what this process kept
-_pending_bump = False  # a version change could not be written; write it once the cache is back
-_local: dict[str, Any] = {}  # this process's copies of snapshots, keyed by versioned key
+_pending_tokens: set[str] = (
+    set()
+)  # tokens a change could not replace; written once the cache is back
+_local: dict[str, Any] = {}  # this process's copies of snapshots and state entries
 
 
 def _errors() -> tuple[type[BaseException], ...]:
@@ -66,9 +65,10 @@ def call(operation: Callable[..., T], *args, default: Any = None, **kwargs) -> T
 
 def reset() -> None:
     """Forget this process's snapshot copies and cache failures (a test, or a new CACHES)."""
-    global _down_until, _failed, _pending_bump
+    global _down_until, _failed
     with _lock:
-        _down_until, _failed, _pending_bump = 0.0, False, False
+        _down_until, _failed = 0.0, False
+        _pending_tokens.clear()
         _local.clear()
 
 
@@ -101,13 +101,14 @@ def _recover() -> bool:
     Runs before the first operation after the retry delay, so that operation
     already sees the new version.
     """
-    global _failed, _pending_bump
-    if _pending_bump:
-        token = uuid.uuid4().hex
-        if _attempt(cache().set, VERSION_KEY, token, timeout=None) is _MISSING:
+    global _failed
+    if _pending_tokens:
+        tokens = {key: uuid.uuid4().hex for key in _pending_tokens}
+        if _attempt(cache().set_many, tokens, timeout=None) is _MISSING:
             return False
     with _lock:
-        _failed = _pending_bump = False
+        _failed = False
+        _pending_tokens.clear()
         _local.clear()
     logger.warning("chatgate: the cache answers again")
     return True
@@ -150,55 +151,16 @@ def delete(key: str) -> bool:
     return _call(cache().delete, key) is not _MISSING
 
 
-# Configuration versions and snapshots
+def replace_tokens(keys: Iterable[str]) -> None:
+    """Write a new random token under each key in one round trip; when the cache cannot be
+    reached, remember them and write them before the first operation once it answers again
+    (versions and generations live in ``chatgate.cached``)."""
+    keys = list(keys)
+    if not set_many({key: uuid.uuid4().hex for key in keys}, timeout=None):
+        with _lock:
+            _pending_tokens.update(keys)
 
 
-def bump_version() -> None:
-    """Invalidate every cached configuration snapshot (called on any configuration change)."""
-    global _pending_bump
-    if not set(VERSION_KEY, uuid.uuid4().hex, timeout=None):
-        _pending_bump = True  # written by _recover() when the cache is back
-
-
-def invalidate() -> None:
-    """Replace the version now (this transaction sees its change) and again after commit.
-
-    The second replacement matters: another process that read the first version
-    before the commit may have cached the old rows under it.
-    """
-    bump_version()
-    transaction.on_commit(bump_version)
-
-
-def version() -> str | None:
-    """A random token, new after every change and after the cache lost it: never reused.
-
-    ``None`` when the cache is unreachable: nothing cached can then be trusted.
-    """
-    current = get(VERSION_KEY)
-    if current is None and add(VERSION_KEY, uuid.uuid4().hex, timeout=None) is not None:
-        current = get(VERSION_KEY)
-    return current
-
-
-def snapshot(name: str, load: Callable[[], T], version_token: str | None = None) -> T:
-    """A configuration snapshot from this process, the shared cache, or ``load()``.
-
-    The version comes from the shared cache on every state, so a change made
-    through any process invalidates every process's copy at once. Without a
-    version (the cache is unreachable) the snapshot is loaded afresh.
-    """
-    token = version_token or version()
-    if token is None:
-        return load()
-    key = f"chatgate:{name}:{token}"
-    value = _local.get(key)
-    if value is None:
-        value = get(key)
-        if value is None:
-            value = load()
-            set(key, value, timeout=app_settings.SNAPSHOT_TIMEOUT)
-        if len(_local) > LOCAL_LIMIT:
-            _local.clear()
-        _local[key] = value
-    return value
+def local() -> dict[str, Any]:
+    """This process's copies (``chatgate.cached``), forgotten whenever the cache fails or is reset."""
+    return _local

@@ -57,12 +57,12 @@ def test_a_page_rendered_while_the_database_was_down_shows_the_widget_once_it_is
 ):
     online_shop()
     at(MONDAY_11)
-    real = services.widget_state
+    real = services.chat_load  # the query every state computation makes
 
     def down(*args, **kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(services, "widget_state", down)
+    monkeypatch.setattr(services, "chat_load", down)
     page.goto(f"{live_server.url}/page/shop/")
     root = page.locator("#chatgate-shop")
     expect(root).to_be_hidden()
@@ -70,7 +70,7 @@ def test_a_page_rendered_while_the_database_was_down_shows_the_widget_once_it_is
     with page.expect_response("**/state/?lang=*") as answer:
         page.clock.run_for(30_500)
     assert answer.value.status == 503
-    monkeypatch.setattr(services, "widget_state", real)
+    monkeypatch.setattr(services, "chat_load", real)
     with page.expect_response("**/state/?lang=*") as answer:
         page.clock.run_for(30_500)
     assert answer.value.status == 200

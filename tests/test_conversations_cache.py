@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from chatgate import store
+from chatgate import cached, store
 from chatgate.conversations import cache as conversation_cache
 from tests.test_faults_cache import UNREACHABLE
 
@@ -48,7 +48,7 @@ def test_an_entry_loaded_before_a_commit_is_not_served_after_it():
 
 def test_a_configuration_change_invalidates_every_entry():
     conversation_cache.entry(KEY, load(1))
-    store.bump_version()  # a widget, form or agent's saved status changed
+    cached.bump_version()  # a widget, form or agent's saved status changed
     assert conversation_cache.entry(KEY, load(2))["last_id"] == 2
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from chatgate import presence, services, store
+from chatgate import cached, presence, services
 from chatgate.models import Agent, Conversation, Form, ScheduleException, Widget
 from tests.factories import (
     AgentFactory,
@@ -128,7 +128,7 @@ def test_capacity_counts_waiting_conversations_of_the_department_in_one_query():
     widget = build(1)
     team = widget.departments.get()
     Agent.objects.update(max_chats=2)
-    store.bump_version()
+    cached.bump_version()
     Conversation.objects.create(widget=widget, department=team, token_hash="a")
     services.widget_state("shop", at=MONDAY_11_PARIS)  # snapshots cached
     with CaptureQueriesContext(connection) as queries:
@@ -153,7 +153,7 @@ def test_a_fresh_state_reads_the_database_not_the_snapshots():
 def test_disabled_form_hides_the_widget():
     build(1)
     Form.objects.update(enabled=False)
-    store.bump_version()
+    cached.bump_version()
     state = services.widget_state("shop", at=datetime(2026, 11, 23, 20, 0, tzinfo=UTC))
     assert (state.show, state.form) == ("hidden", None)
 
@@ -217,7 +217,7 @@ def test_a_snapshot_cached_before_the_commit_is_replaced_after_it(
         widget.mode = Widget.Mode.MESSAGING
         widget.save()
         stale = replace(services.load_widget_config("shop"), mode="chat")  # what that process saw
-        store.snapshot("config:shop:en", lambda: stale)  # the English visitors' snapshot
+        cached.snapshot("config:shop:en", lambda: stale)  # the English visitors' snapshot
         assert services.widget_state("shop", at=MONDAY_11_PARIS).mode == "chat"
     for callback in callbacks:  # the commit
         callback()
@@ -268,3 +268,17 @@ def test_holiday_import_keeps_a_schedule_within_its_exceptions_bound():
         services.import_holidays(schedule, country="FR", years=[2027])
     assert schedule.exceptions.count() == 995
     assert services.import_holidays(schedule, country="FR", years=[1990]) == (0, 11)  # all there
+
+
+def test_a_state_reads_the_presence_of_the_offered_departments_members_only(monkeypatch):
+    widget = build(1)
+    elsewhere = DepartmentFactory(slug="elsewhere")
+    online(AgentFactory(departments=[elsewhere]))
+    read = []
+    original = presence.read
+    monkeypatch.setattr(
+        presence, "read", lambda agents: read.append(list(agents)) or original(agents)
+    )
+    assert services.widget_state("shop", at=MONDAY_11_PARIS).status == "online"
+    member = Agent.objects.get(departments=widget.departments.get())
+    assert [a.pk for a in read[0]] == [member.pk]

@@ -7,8 +7,8 @@ import re
 from rest_framework import serializers
 
 from .. import conversations
-from ..availability import load_zone
 from ..models import Conversation, Message
+from ..services import load_zone
 from .serializers import FormDefinitionSerializer, UTCDateTimeField, WidgetStateSerializer
 
 STATUSES = list(Conversation.Status.values)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 
+from django.db import DatabaseError
+from django.http import HttpResponse
 from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
@@ -58,7 +61,7 @@ def form_body(form) -> dict | None:
 
 
 def after_parameter(request) -> int | None:
-    value = request.query_params.get("after")
+    value = getattr(request, "query_params", request.GET).get("after")
     if value in (None, ""):
         return None
     if not value.isdigit() or len(value) > 18:
@@ -166,22 +169,24 @@ class VisitorMessagesView(VisitorView):
 
     throttle_classes = [MessageRateThrottle]
 
+    def dispatch(self, request, *args, **kwargs):
+        """A poll is answered without DRF's machinery (every waiting or active chat polls every
+        2 s); a bad ``after``, an unknown token or an unreachable database go through DRF."""
+        if request.method == "GET":
+            try:
+                body = poll_body(request, kwargs["token"])
+            except (ValidationError, Conversation.DoesNotExist, DatabaseError):
+                pass  # answered by DRF below: 400, 404, or 503 with Retry-After
+            else:
+                return HttpResponse(JSONRenderer().render(body), content_type="application/json")
+        return super().dispatch(request, *args, **kwargs)
+
     @extend_schema(parameters=[AFTER], responses={200: PollSerializer, 503: UNAVAILABLE_503})
     def get(self, request, token: str) -> Response:
-        after = after_parameter(request)
         try:
-            result = conversations.poll(token, after=after, at=clock.now())
+            return Response(poll_body(request, token))
         except Conversation.DoesNotExist:
             raise NotFound("No such conversation.") from None
-        context = {"language": result.language}
-        return Response(
-            {
-                "status": result.status,
-                "messages": MessageSerializer(result.messages, many=True, context=context).data,
-                "poll_after": result.poll_after,
-                "form": form_body(result.form),
-            }
-        )
 
     @extend_schema(
         request=TextSerializer,
@@ -199,6 +204,20 @@ class VisitorMessagesView(VisitorView):
         except conversations.Refused as error:
             return refused(error)
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+def poll_body(request, token: str) -> dict:
+    result = conversations.poll(token, after=after_parameter(request), at=clock.now())
+    context = {"language": result.language}
+    messages = result.messages  # most polls: none, and no serializer to build
+    return {
+        "status": result.status,
+        "messages": MessageSerializer(messages, many=True, context=context).data
+        if messages
+        else [],
+        "poll_after": result.poll_after,
+        "form": form_body(result.form),
+    }
 
 
 class VisitorCloseView(VisitorView):

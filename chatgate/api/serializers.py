@@ -7,9 +7,10 @@ from datetime import UTC
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 
-from ..availability import load_zone
 from ..models import REASON_LABELS, SHOW_LABELS, STATUS_LABELS, Agent, Widget
+from ..services import WidgetState, load_zone
 
 
 class UTCDateTimeField(serializers.DateTimeField):
@@ -82,6 +83,11 @@ class WidgetStateSerializer(serializers.Serializer):
         help_text="Median wait for an agent's first reply over the last 7 days, in open hours; "
         "null with fewer than 5 replied chats.",
     )
+
+
+def render_state(state: WidgetState) -> bytes:
+    """The state endpoint's body, written once per change (``services.cached_state``)."""
+    return JSONRenderer().render(WidgetStateSerializer(state).data)
 
 
 class TicketSubmissionSerializer(serializers.Serializer):

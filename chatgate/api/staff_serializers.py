@@ -12,7 +12,6 @@ from rest_framework import serializers
 from timezone_field.rest_framework import TimeZoneSerializerField
 
 from .. import presence
-from ..availability import MAX_EXCEPTIONS, MAX_RANGES_PER_DAY, Range, load_zone
 from ..models import (
     Agent,
     Department,
@@ -24,6 +23,7 @@ from ..models import (
     day_error,
     weekly_errors,
 )
+from ..services import MAX_EXCEPTIONS, MAX_RANGES_PER_DAY, Range, load_zone
 from .serializers import UTCDateTimeField
 from .translated import TranslatedSerializerMixin, text_field, translations_field
 

@@ -3,8 +3,6 @@ so a host project's ``REST_FRAMEWORK`` defaults cannot break the public widget."
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import math
 from datetime import UTC, datetime
@@ -12,7 +10,7 @@ from datetime import UTC, datetime
 from django.apps import apps
 from django.db import DatabaseError
 from django.db.models import ProtectedError
-from django.http import JsonResponse
+from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from drf_spectacular.views import SpectacularAPIView
@@ -95,13 +93,28 @@ def state_or_404(slug: str, at, language: str | None = None):
 
 
 class WidgetStateView(DatabaseFaultMixin, APIView):
-    """Whether the widget is shown and a chat may start, and until when that holds."""
+    """Whether the widget is shown and a chat may start, and until when that holds.
+
+    The body is computed once per change (``services.cached_state``) and answered
+    without DRF's machinery; a bad ``lang``, an unknown widget or an unreachable
+    database go through DRF (400, 404, 503).
+    """
 
     schema = SpectacularSchema()
     authentication_classes: list = []
     parser_classes = [JSONParser]
     permission_classes = [AllowAny]
     throttle_classes: list = []
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "GET":
+            language = request.GET.get("lang")
+            if language is None or languages.supported(language) is not None:
+                try:
+                    return state_response(request, kwargs["slug"], language)
+                except (Widget.DoesNotExist, DatabaseError):
+                    pass  # answered by DRF below: 404, or 503 with Retry-After
+        return super().dispatch(request, *args, **kwargs)
 
     @extend_schema(
         parameters=[
@@ -119,27 +132,44 @@ class WidgetStateView(DatabaseFaultMixin, APIView):
             503: OpenApiResponse(description="The database is unreachable; see Retry-After"),
         },
     )
-    def get(self, request, slug: str) -> Response:
-        now = clock.now()
+    def get(self, request, slug: str) -> HttpResponse:
         language = request.query_params.get("lang")
         if language is not None and languages.supported(language) is None:
             raise ValidationError({"lang": [f"{language!r} is not a language of this site."]})
-        state = state_or_404(slug, now, language)
-        data = WidgetStateSerializer(state).data
-        etag = f'"{hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]}"'
-        max_age = app_settings.STATE_MAX_AGE
-        if state.valid_until:
-            left = (state.valid_until - now).total_seconds()
-            max_age = max(0, min(max_age, math.floor(left)))
-        headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
-        if language is None:  # the language came from the request's headers and cookie
-            headers["Vary"] = "Accept-Language, Cookie"
-        if etag in _etags(request.headers.get("If-None-Match", "")):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
-        return Response(data, headers=headers)
+        try:
+            return state_response(request, slug, language)
+        except Widget.DoesNotExist:
+            raise NotFound(f"No widget {slug!r}.") from None
+
+
+def state_response(request, slug: str, language: str | None) -> HttpResponse:
+    """The cached body with its ETag, or 304 when ``If-None-Match`` names it."""
+    now = clock.now()
+    entry = services.cached_state(slug, at=now, language=language)
+    max_age = app_settings.STATE_MAX_AGE
+    if entry.valid_until:
+        left = (entry.valid_until - now).total_seconds()
+        max_age = max(0, min(max_age, math.floor(left)))
+    meta = request.META  # not request.headers: building it costs more than this whole answer
+    zipped = entry.gzipped is not None and "gzip" in meta.get("HTTP_ACCEPT_ENCODING", "")
+    etag = entry.gzip_etag if zipped else entry.etag
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
+    vary = ["Accept-Encoding"] if entry.gzipped is not None else []
+    if language is None:  # the language came from the request's headers and cookie
+        vary += ["Accept-Language", "Cookie"]
+    if vary:
+        headers["Vary"] = ", ".join(vary)
+    if _etags(meta.get("HTTP_IF_NONE_MATCH", "")) & {entry.etag, entry.gzip_etag}:
+        return HttpResponseNotModified(headers=headers)
+    if zipped:
+        headers["Content-Encoding"] = "gzip"
+        return HttpResponse(entry.gzipped, content_type="application/json", headers=headers)
+    return HttpResponse(entry.body, content_type="application/json", headers=headers)
 
 
 def _etags(header: str) -> set[str]:
+    if not header:
+        return set()
     return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
 
 
@@ -201,11 +231,12 @@ class AgentViewMixin(DatabaseFaultMixin):
     def get_authenticators(self):
         return staff_authenticators()
 
-    def presence_body(self, request) -> dict:
+    def presence_body(self, request, known: tuple | None = None) -> dict:
         return presence.describe(
             request.user.chatgate_agent,
             at=clock.now(),
             timeout_seconds=app_settings.PRESENCE_TIMEOUT,
+            known=known,
         )
 
 
@@ -238,10 +269,10 @@ class AgentHeartbeatView(AgentViewMixin, APIView):
     )
     def post(self, request) -> Response:
         try:
-            presence.heartbeat(request.user.chatgate_agent, at=clock.now())
+            seen = presence.heartbeat(request.user.chatgate_agent, at=clock.now())
         except presence.Unavailable as error:
             return unavailable(str(error), retry_after=math.ceil(store.RETRY_SECONDS))
-        return Response(AgentStatusSerializer(self.presence_body(request)).data)
+        return Response(AgentStatusSerializer(self.presence_body(request, seen)).data)
 
 
 def staff_authenticators() -> list:

@@ -126,6 +126,26 @@ class _Context:
     at: datetime
     timeout: timedelta
     waiting: Mapping[str, int] = field(default_factory=dict)
+    _memo: dict = field(default_factory=dict, compare=False)  # per resolve(): a schedule's answers
+
+    def members(self, slug: str) -> tuple[AgentSnapshot, ...]:
+        """The agents of a department: indexed once per resolve, not scanned per department."""
+        if "members" not in self._memo:
+            index: dict[str, list[AgentSnapshot]] = {}
+            for agent in self.agents:
+                for department in agent.departments:
+                    index.setdefault(department, []).append(agent)
+            self._memo["members"] = {k: tuple(v) for k, v in index.items()}
+        return self._memo["members"].get(slug, ())
+
+    def ask(self, hours: OpeningHours, question: str, at: datetime | None = None):
+        """``hours.<question>(at)``, asked once per schedule and instant in one resolve()
+        (departments often share a schedule)."""
+        at = self.at if at is None else at
+        key = (id(hours), question, at)
+        if key not in self._memo:
+            self._memo[key] = getattr(hours, question)(at)
+        return self._memo[key]
 
     @property
     def force(self) -> str | None:
@@ -178,7 +198,7 @@ def _best(department: DepartmentState) -> tuple[int, int]:
 def _department(ctx: _Context, department: DepartmentConfig) -> DepartmentState:
     if not department.active:
         return DepartmentState(department.slug, department.name, OFFLINE, "disabled")
-    members = tuple(a for a in ctx.agents if department.slug in a.departments)
+    members = ctx.members(department.slug)
     hours = department.hours or ctx.config.hours
     return _group(ctx, hours, members, slug=department.slug, name=department.name)
 
@@ -189,19 +209,19 @@ def _group(
     """The state of a team (or the whole widget) under ``hours`` and the override."""
     at, force, until = ctx.at, ctx.force, ctx.until
     if force == FORCE_CLOSED:
-        opens_at = (hours.next_open(until) if hours else until) if until else None
+        opens_at = (ctx.ask(hours, "next_open", until) if hours else until) if until else None
         return DepartmentState(slug, name, OFFLINE, "forced_closed", opens_at)
     if force == FORCE_OPEN:
         closes_at = until
-        if until and hours and hours.is_open(until):
-            closes_at = hours.next_close(until)
+        if until and hours and ctx.ask(hours, "is_open", until):
+            closes_at = ctx.ask(hours, "next_close", until)
     elif hours is None:
         closes_at = None
-    elif not hours.is_open(at):
-        reason = "exception" if hours.closed_by_exception(at) else "closed"
-        return DepartmentState(slug, name, OFFLINE, reason, hours.next_open(at))
+    elif not ctx.ask(hours, "is_open"):
+        reason = "exception" if ctx.ask(hours, "closed_by_exception") else "closed"
+        return DepartmentState(slug, name, OFFLINE, reason, ctx.ask(hours, "next_open"))
     else:
-        closes_at = hours.next_close(at)
+        closes_at = ctx.ask(hours, "next_close")
     available = Availability.of(
         agents,
         at,
@@ -266,7 +286,7 @@ def _valid_until(ctx: _Context, soon_at: datetime | None) -> datetime | None:
     else:
         schedules = [d.hours or config.hours for d in config.departments if d.active]
         schedules = schedules if config.departments else [config.hours]
-        candidates += [h.next_change(at) for h in _distinct(schedules)]
+        candidates += [ctx.ask(h, "next_change") for h in _distinct(schedules)]
     return _earliest(c for c in candidates if c is not None and c > at)
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
-from .. import clock, services
+from .. import cached, clock, services
 from ..availability import OFFLINE, load_zone
 from ..models import Agent, Conversation, Message
 from ..signals import conversation_accepted
@@ -66,6 +66,7 @@ def accept(agent: Agent, pk: int, *, at: datetime | None = None) -> Conversation
         if not won:
             raise Refused("taken", _("Another agent took this chat."))
         conversation.status, conversation.agent, conversation.accepted_at = ACTIVE, agent, at
+        cached.state_changed()  # the agent's load and the queue changed
         system_message(conversation, "joined", {"name": agent.display_name}, at=at)
         transaction.on_commit(
             lambda: conversation_accepted.send(

@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import clock
+from .. import cached, clock
 from ..availability import WidgetState
 from ..models import Agent, Conversation, Message
 from ..signals import conversation_closed, message_created
@@ -92,6 +92,7 @@ def close(
         if not closed:
             return False
         conversation.status, conversation.closed_at, conversation.closed_by = CLOSED, at, by
+        cached.state_changed()  # a place is free again
         if by == Conversation.ClosedBy.AGENT:
             system_message(conversation, "closed_by_agent", {"name": agent.display_name}, at=at)
         elif by == Conversation.ClosedBy.VISITOR:

@@ -8,7 +8,7 @@ Guarantees:
   the database was read, and is valid only while that generation is current;
   an entry built from rows a later commit changed carries a generation that
   commit has already replaced. Entries also carry the configuration version
-  (``chatgate.store``): a change of widgets, forms or agents' saved statuses
+  (``chatgate.cached``): a change of widgets, forms or agents' saved statuses
   invalidates them all.
 - **A lost change is not served forever.** If the cache cannot record a new
   generation, a change of the configuration version is queued (written by
@@ -28,7 +28,7 @@ from typing import Any
 
 from django.db import transaction
 
-from .. import store
+from .. import cached, store
 
 #: Entries and generations expire after this long without a poll or a change.
 ENTRY_SECONDS = 600
@@ -47,18 +47,20 @@ def entry(token_hash: str, load: Callable[[], dict[str, Any]]) -> dict[str, Any]
 
     ``load`` may raise (an unknown token): nothing is cached then.
     """
-    found = store.get_many([_generation_key(token_hash), _entry_key(token_hash), store.VERSION_KEY])
+    found = store.get_many(
+        [_generation_key(token_hash), _entry_key(token_hash), cached.VERSION_KEY]
+    )
     generation = found.get(_generation_key(token_hash))
-    version = found.get(store.VERSION_KEY)
-    cached = found.get(_entry_key(token_hash))
-    current = cached and generation and version
-    if current and (cached["generation"], cached["version"]) == (generation, version):
-        return cached
+    version = found.get(cached.VERSION_KEY)
+    kept = found.get(_entry_key(token_hash))
+    current = kept and generation and version
+    if current and (kept["generation"], kept["version"]) == (generation, version):
+        return kept
     added = False
     if generation is None:
         added = store.add(_generation_key(token_hash), uuid.uuid4().hex, timeout=ENTRY_SECONDS)
         generation = store.get(_generation_key(token_hash))
-    version = version or store.version()
+    version = version or cached.version()
     try:
         value = load()  # read after the generation: a later commit replaces what we hold
     except Exception:
@@ -79,7 +81,7 @@ def changed(token_hash: str) -> None:
 def _replace_generation(token_hash: str) -> None:
     written = store.set(_generation_key(token_hash), uuid.uuid4().hex, timeout=ENTRY_SECONDS)
     if not written:
-        store.bump_version()  # unreachable: queued until the cache answers, then every entry goes
+        cached.bump_version()  # unreachable: queued until the cache answers, then every entry goes
 
 
 def forget(token_hash: str) -> None:

@@ -32,7 +32,7 @@ from django.db import transaction
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
-from .. import languages, services
+from .. import cached, languages, services
 from ..availability import WidgetState
 from ..models import Conversation, Ticket, Widget
 from ..signals import conversation_closed
@@ -161,6 +161,7 @@ def at_closing(conversation: Conversation, state: WidgetState, *, at: datetime) 
             return False
         conversation.closed_waiting_at = at
         if as_ticket:
+            cached.state_changed()  # a place in the queue is free
             _to_ticket(conversation, state, at=at)
         else:
             text = _with_language(conversation, lambda: _kept_text(conversation, state, at))

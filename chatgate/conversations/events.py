@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
-from .. import clock, services
+from .. import cached, clock, services
 from ..availability import FormDefinition
 from ..models import Conversation, Widget
 from . import edges, unseen
@@ -50,6 +50,9 @@ def due(entry: dict[str, Any], at: datetime) -> bool:
     if entry["status"] == ACTIVE:
         if entry["agent"] is None:
             return True
+        until = entry.get("agent_present_until")
+        if until is not None and at <= until:
+            return False  # present when the entry was made, and presence only grows until then
         pk, status, changed_at = entry["agent"]
         return pk in services.agents_gone([_Saved(pk, status, changed_at)], at=at)
     return entry["offer_at"] is not None and at >= entry["offer_at"]
@@ -99,6 +102,7 @@ def requeue(conversation: Conversation, *, at: datetime) -> bool:
         if not moved:
             return False
         conversation.status, conversation.agent = WAITING, None
+        cached.state_changed()  # back in the queue
         conversation.waiting_since, conversation.accepted_at = at, None
         conversation.form_offered_at = None
         if agent is None:

@@ -10,13 +10,14 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .. import clock, services, store
-from ..availability import OFFLINE, FormDefinition, WidgetState
+from .. import cached, clock, presence, services, store
+from ..availability import AWAY, OFFLINE, ONLINE, FormDefinition, WidgetState
 from ..conf import app_settings
-from ..models import Conversation, Department, Message, Widget
+from ..models import Agent, Conversation, Department, Message, Widget
 from ..signals import conversation_closed, conversation_started
 from . import cache, edges, unseen
 from .base import (
+    ACTIVE,
     CLOSED,
     VISITOR,
     WAITING,
@@ -99,7 +100,7 @@ def prechat(slug: str) -> dict[str, str]:
     """What the widget asks before a chat: ``{"name": ask, "email": ask}``, each ``off``,
     ``optional`` or ``required``; ``{}`` for an unknown widget. A configuration snapshot, so
     a page that draws the widget reads no table for it, and a change reaches every process."""
-    return store.snapshot(f"prechat:{slug}", lambda: _load_prechat(slug))
+    return cached.snapshot(f"prechat:{slug}", lambda: _load_prechat(slug))
 
 
 def _load_prechat(slug: str) -> dict[str, str]:
@@ -213,10 +214,23 @@ def _entry(token_hash: str, at: datetime) -> dict[str, Any]:
         "last_id": last or 0,
         "language": conversation.language,
         "agent": (agent.pk, agent.status, agent.status_changed_at) if agent else None,
+        "agent_present_until": present_until(agent) if conversation.status == ACTIVE else None,
         "offer_at": offer_at(conversation) if fallback_form(conversation.widget) else None,
         "form": offered_form(conversation),
         "edge_at": edges.next_edge(conversation, edges.state_for(conversation, at), at),
     }
+
+
+def present_until(agent: Agent | None) -> datetime | None:
+    """Until when the agent's presence, as read now, holds for sure: its last heartbeat plus the
+    timeout (a heartbeat only extends it; a status set replaces the entry's version). Polls
+    until then need not read it."""
+    if agent is None or not store.available():
+        return None
+    status, seen = presence.read([agent])[agent.pk]
+    if status not in (ONLINE, AWAY) or seen is None:
+        return None
+    return seen + services.presence_timeout()
 
 
 def send(token: str, text: str, *, at: datetime | None = None) -> Message:
@@ -242,6 +256,7 @@ def _reopen(conversation: Conversation, at: datetime) -> None:
     Conversation.objects.filter(pk=conversation.pk).update(
         status=WAITING, agent=None, waiting_since=at, accepted_at=None, closed_at=None, closed_by=""
     )
+    cached.state_changed()  # back in its department's queue
     conversation.status = WAITING
 
 
@@ -270,6 +285,7 @@ def ticket_sent(conversation: Conversation, *, at: datetime) -> None:
     )
     if not closed:
         raise Invalid({"conversation": [_("An agent has joined the chat meanwhile.")]})
+    cached.state_changed()  # a place in the queue is free
     conversation.status = CLOSED
     system_message(conversation, "ticket", {}, at=at)
     transaction.on_commit(

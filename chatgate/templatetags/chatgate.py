@@ -13,8 +13,8 @@ from django.utils.safestring import mark_safe
 
 from .. import clock, conversations, csp, services
 from ..api.serializers import WidgetStateSerializer
-from ..availability import WidgetState
 from ..models import REASON_LABELS, SHOW_LABELS, STATUS_LABELS, Widget
+from ..services import WidgetState
 from ..widget_texts import widget_texts
 
 register = template.Library()
@@ -55,6 +55,19 @@ def chatgate_state(slug: str) -> WidgetState | None:
     return _state(slug)
 
 
+def _state_data(slug: str) -> dict | None:
+    """The state as the endpoint serves it (computed once per change, ``services.cached_state``),
+    ``None`` for an unknown widget, the hidden fallback when it cannot be computed."""
+    try:
+        return json.loads(services.cached_state(slug, at=clock.now()).body)
+    except Widget.DoesNotExist:
+        logger.warning("chatgate: no widget %r; the tag renders nothing", slug)
+        return None
+    except Exception:
+        logger.exception("chatgate: the state of widget %r failed; rendered hidden", slug)
+        return WidgetStateSerializer(services.unavailable_state(slug)).data
+
+
 @register.simple_tag(takes_context=True)
 def chatgate_widget(context, slug: str, headless: bool = False) -> str:
     """The widget: its state inline as JSON data, one deferred script, one stylesheet.
@@ -62,7 +75,7 @@ def chatgate_widget(context, slug: str, headless: bool = False) -> str:
     ``headless=True`` draws nothing (no launcher, no panel, no stylesheet) but loads the
     state and the JavaScript API, for a site that builds its own interface on it.
     """
-    state = _state(slug)
+    state = _state_data(slug)
     if state is None:
         return ""
     request = context.get("request")
@@ -73,8 +86,8 @@ def chatgate_widget(context, slug: str, headless: bool = False) -> str:
             "slug": slug,
             "state_id": f"chatgate-state-{slug}",
             "config_id": f"chatgate-config-{slug}",
-            "state": WidgetStateSerializer(state).data,
-            "config": _config(slug, state.language, headless=headless),
+            "state": state,
+            "config": _config(slug, state["language"], headless=headless),
             "nonce": csp.nonce(request, context),
             "script": "script" not in rendered,
             "stylesheet": not headless and "stylesheet" not in rendered,
