@@ -470,7 +470,7 @@ class TicketAdmin(ModelAdmin):
         "status",
         "notified",
     ]
-    list_filter = ["status", "department", "form", "form_kind", "created_at"]
+    list_filter = ["status", ("department", DepartmentFilter), "form", "form_kind", "created_at"]
     search_fields = ["email", "fields", "page_url"]
     actions = ["mark_solved"]
     date_hierarchy = "created_at"
@@ -498,7 +498,8 @@ class TicketAdmin(ModelAdmin):
         css = {"all": ["chatgate/admin.css"]}  # no inline styles (CSP)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("widget", "department", "form")
+        rows = super().get_queryset(request).select_related("widget", "department", "form")
+        return rows.prefetch_related("department__translations")  # its name in each row
 
     def has_add_permission(self, request) -> bool:
         return False  # tickets come from visitors
@@ -556,8 +557,12 @@ class ConversationAdmin(admin.ModelAdmin):
         "visitor_name",
         "visitor_email",
     ]
-    list_filter = ["status", "widget", "department", "agent", "started_at"]
+    list_filter = ["status", "widget", ("department", DepartmentFilter), "agent", "started_at"]
     list_select_related = ["widget", "department", "agent"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("department__translations")
+
     date_hierarchy = "started_at"
     search_fields = ["visitor_name", "visitor_email", "page_url"]
     fieldsets = [
