@@ -15,6 +15,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
+from chatgate import presence
 from chatgate.models import Agent, Conversation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,8 +31,13 @@ def console(browser: Browser, live_server, at, settings) -> Page:
     call_command("chatgate_demo", "--password", "pw", stdout=StringIO())
     Agent.objects.exclude(display_name="Ana").update(status="offline")
     context = browser.new_context(viewport={"width": 1200, "height": 900})
-    agent = context.new_page()
-    agent.clock.install(time=MONDAY_21_DEC)
+    yield online_in_console(context.new_page(), live_server, MONDAY_21_DEC)
+    context.close()
+
+
+def online_in_console(agent: Page, live_server, at: datetime) -> Page:
+    """Ana signs in with the demo's printed password and goes online in the console."""
+    agent.clock.install(time=at)
     agent.goto(f"{live_server.url}/admin/login/")
     agent.get_by_label("Username").fill("ana")
     agent.get_by_label("Password").fill("pw")
@@ -40,8 +46,7 @@ def console(browser: Browser, live_server, at, settings) -> Page:
     expect(agent.locator("#chatgate-console-page")).to_have_attribute("data-ready", "true")
     agent.get_by_label("Online", exact=True).check()
     expect(agent.locator("#chatgate-console-presence")).to_have_text("Your status: Online.")
-    yield agent
-    context.close()
+    return agent
 
 
 def test_visitor_and_agent_chat_then_the_agent_leaves_and_the_visitor_is_told(
@@ -83,3 +88,41 @@ def test_visitor_and_agent_chat_then_the_agent_leaves_and_the_visitor_is_told(
     expect(page.locator(".chatgate-chat-status")).to_have_text("Waiting for someone to answer…")
     chat.refresh_from_db()
     assert (chat.status, chat.agent) == ("waiting", None)
+
+
+SATURDAY_15 = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)  # 15:00 in Paris: Sales closed
+MONDAY_0905 = datetime(2026, 11, 30, 8, 5, tzinfo=UTC)  # 09:05 in Paris, 03:05 in New York
+
+
+@pytest.mark.browser_context_args(timezone_id="America/New_York", locale="en-US")
+def test_messaging_a_night_message_is_answered_next_morning_in_the_console(
+    page: Page, browser: Browser, live_server, at, frozen
+):
+    at(SATURDAY_15)
+    call_command("chatgate_demo", "--password", "pw", stdout=StringIO())
+    for agent in Agent.objects.all():  # nobody on a Saturday
+        presence.set_status(agent, "offline", at=SATURDAY_15)
+    page.goto(f"{live_server.url}/page/messaging/")
+    page.get_by_role("button", name="Message us").click()
+    page.get_by_label("Your message").fill("Do you ship to Norway?")
+    page.get_by_role("button", name="Send").click()
+    # Sales opens Monday 09:00 in Paris: 03:00 in New York, where this visitor is.
+    reply = "No one is available right now. We'll be back on Monday at 3:00 AM."
+    expect(page.locator(".chatgate-from-system")).to_have_text(reply)
+    page.reload()
+    expect(page.get_by_role("log", name="Messages")).to_contain_text("Do you ship to Norway?")
+    expect(page.locator(".chatgate-from-system")).to_have_text(reply)
+
+    frozen(MONDAY_0905)
+    page.clock.fast_forward("43:05:00")  # the visitor's page, left open, to Monday morning
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    agent = online_in_console(context.new_page(), live_server, MONDAY_0905)
+    waiting = agent.locator("#chatgate-console-queue > li")
+    expect(waiting).to_contain_text("Do you ship to Norway?")
+    waiting.get_by_role("button", name="Accept").click()
+    agent_log = agent.get_by_role("log")
+    expect(agent_log).to_contain_text(reply)  # the agent sees the whole thread
+    agent.get_by_label("Your reply").fill("Yes, in 3 to 5 days.")
+    agent.keyboard.press("Enter")
+    expect(page.locator(".chatgate-from-agent")).to_contain_text("Yes, in 3 to 5 days.")
+    context.close()
