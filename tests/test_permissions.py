@@ -132,6 +132,7 @@ MODELS = {  # model -> the object its change and delete pages show
 ADMIN = [
     ("chatgate app", "GET", "/admin/chatgate/", None, ["view_schedule"], (LOGIN, LOGIN, 404, 404, 200, 200)),
     ("status board", "GET", "/admin/chatgate/widget/status/", None, ["view_widget"], admin_page()),
+    ("agent console", "GET", "/admin/chatgate/console/", None, ["use_console"], admin_page()),
     ("holiday import form", "POST", "/admin/chatgate/schedule/", {"action": "import_holidays", "_selected_action": "{schedule}"}, ["change_schedule"], admin_page(200)),
     ("holiday import", "POST", "/admin/chatgate/schedule/", {"action": "import_holidays", "_selected_action": "{schedule}", "apply": "1", "country": "FR", "years": "2026"}, ["change_schedule"], admin_page(302)),
     *[
