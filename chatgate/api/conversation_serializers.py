@@ -8,8 +8,12 @@ from rest_framework import serializers
 
 from .. import conversations
 from ..models import Conversation, Message
-from ..services import load_zone
-from .serializers import FormDefinitionSerializer, UTCDateTimeField, WidgetStateSerializer
+from .serializers import (
+    FormDefinitionSerializer,
+    UTCDateTimeField,
+    WidgetStateSerializer,
+    visitor_zone,
+)
 
 STATUSES = list(Conversation.Status.values)
 AUTHORS = list(Message.Author.values)
@@ -29,15 +33,6 @@ LANGUAGE = re.compile(r"^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$")
 def _language(value: str) -> str:
     if value and not LANGUAGE.match(value):
         raise serializers.ValidationError("A language code such as fr or pt-BR.")
-    return value
-
-
-def _zone(value: str) -> str:
-    if value:
-        try:
-            load_zone(value)
-        except ValueError as error:
-            raise serializers.ValidationError(str(error)) from None
     return value
 
 
@@ -67,7 +62,7 @@ class StartSerializer(serializers.Serializer):
         help_text="The page's language; system messages are shown in it. Default: the request's.",
     )
     timezone = serializers.CharField(
-        required=False, allow_blank=True, max_length=63, validators=[_zone]
+        required=False, allow_blank=True, max_length=63, validators=[visitor_zone]
     )
 
 
