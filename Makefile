@@ -35,8 +35,11 @@ setup: $(VENV)/.installed
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py chatgate_demo
-	@# The task worker sends ticket emails outside the requests; it stops with the server.
-	$(PY) manage.py db_worker --no-reload & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	@# The task worker sends emails outside the requests, and chatgate_tick runs every minute
+	@# (as cron would in production); both stop with the server.
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	while sleep 60; do $(PY) manage.py chatgate_tick >/dev/null; done & tick=$$!; \
+	trap 'kill $$worker $$tick 2>/dev/null' EXIT; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: setup

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -318,11 +318,19 @@ def cached_roster(*, version: str | None = None) -> tuple[RosterEntry, ...]:
 
 
 def chat_load() -> tuple[dict[int, int], dict[str, int]]:
-    """Active chats per agent id, waiting chats per department slug (``""``: none). One query."""
+    """Active chats per agent id, waiting chats per department slug (``""``: none). One query.
+
+    A waiting chat holds a place only while its visitor waits for a live answer: not once
+    the longest wait ran out and the form was offered (a visitor who left keeps no place
+    for ever), and not a messaging thread (a message left for later).
+    """
+    live = Q(status=Conversation.Status.ACTIVE) | Q(
+        status=Conversation.Status.WAITING,
+        form_offered_at__isnull=True,
+        widget__mode=Widget.Mode.CHAT,
+    )
     rows = (
-        Conversation.objects.filter(
-            status__in=[Conversation.Status.WAITING, Conversation.Status.ACTIVE]
-        )
+        Conversation.objects.filter(live)
         .values_list("status", "agent_id", "department__slug")
         .annotate(count=Count("id"))
         .order_by()

@@ -325,6 +325,10 @@ def test_headless_draws_nothing_but_the_api_chats(page: Page, live_server, at, s
     presence.set_status(agent, "offline", at=MONDAY_11)
     page.clock.run_for(2_100)  # the poll sees the chat closed
     page.wait_for_function("Chatgate.get('conversation').status === 'closed'")
+    closed = page.evaluate(
+        "Chatgate.send('Still there?').then(() => 'sent', e => [e.status, e.data.code])"
+    )
+    assert closed == [409, "closed"]  # as the server says of a closed chat
     refused = page.evaluate(
         "Chatgate.start({message: 'Again'}).then(r => JSON.stringify(r), e => e.status || e.message)"
     )

@@ -398,3 +398,30 @@ def test_an_unseen_reply_whose_email_failed_is_sent_by_the_next_tick(replied, fr
     assert conversations.tick()["emailed"] == 0
     (email,) = mail.outbox
     assert "Bonjour Zoé !" in email.body
+
+
+# A visitor who left holds no place for ever (found by trying the demo)
+
+
+def sales_status() -> str:
+    state = APIClient().get("/chatgate/api/widgets/shop/state/").json()
+    return next(d["reason"] for d in state["departments"] if d["slug"] == "sales")
+
+
+def test_a_chat_offered_the_form_frees_its_place_in_the_queue(frozen):
+    frozen(MONDAY_1640)
+    build_shop(max_wait_minutes=5)
+    ana = agent_in(Department.objects.get(slug="sales"), at=MONDAY_1640, max_chats=1)
+    start(department="sales")  # then the visitor goes away
+    assert sales_status() == "at_capacity"
+    keep_alive(ana, MONDAY_1640 + timedelta(minutes=6), frozen)
+    assert conversations.tick()["offered"] == 1
+    assert sales_status() == "open"  # Ana can take the next visitor
+
+
+def test_messaging_threads_waiting_hold_no_place(frozen):
+    frozen(paris(23, 11))
+    build_shop(mode="messaging")
+    agent_in(Department.objects.get(slug="sales"), at=paris(23, 11), max_chats=1)
+    start(message="One"), start(message="Two")
+    assert sales_status() == "open"

@@ -126,6 +126,7 @@ def offer(conversation: Conversation, *, at: datetime) -> bool:
         ).update(form_offered_at=at)
         if not offered:
             return False
+        cached.state_changed()  # its place in the queue is free again
         conversation.form_offered_at = at
         system_message(conversation, "no_answer", {}, at=at)
     return True

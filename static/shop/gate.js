@@ -32,6 +32,12 @@
     error.textContent = "";
     var sent = chatting ? window.Chatgate.send(value) : window.Chatgate.start({ message: value });
     sent.then(function () { text.value = ""; }, function (failed) {
+      if (failed.status === 409 && failed.data && failed.data.code === "closed") {
+        chatting = false;  /* the agent ended the chat: the next send starts a new one */
+        button.textContent = "Start a new chat";
+        error.textContent = "This chat has ended. Send your message again to start a new one.";
+        return;
+      }
       error.textContent = failed.status === 409 ? "Sorry, nobody can answer right now." : "Sending failed; please try again.";
     });
   }

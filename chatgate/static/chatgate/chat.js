@@ -137,7 +137,11 @@
 
   Chat.prototype.send = function (text) {
     var self = this;
-    if (!this.busy()) return Promise.reject(new Error("chatgate: no conversation"));
+    if (!this.busy()) {  /* as the server would answer: 409 once closed, 404 before any chat */
+      var closed = !!this.token;
+      var data = { code: closed ? "closed" : "none", detail: closed ? "closed" : "no conversation" };
+      return Promise.reject(failure({ status: closed ? 409 : 404, data: data }));
+    }
     return call("POST", this.url("messagesUrl"), { text: text }).then(function (result) {
       if (result.status === 201) {
         self.receive([result.data], false);
