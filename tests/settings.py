@@ -1,6 +1,9 @@
 """Test settings: the embedded default, or PostgreSQL + Redis from DATABASE_URL / CACHE_URL."""
 
+import hashlib
 import os
+import tempfile
+from pathlib import Path
 
 import corsheaders.defaults
 import django
@@ -51,6 +54,14 @@ TEMPLATES = [
     }
 ]
 DATABASES = {"default": env.db("DATABASE_URL", default="sqlite://:memory:")}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not memory: the live server's threads then each have a connection of their own
+    # (an in-memory database shares one, and the console's concurrent requests broke it).
+    # Named after this checkout and Django's version, so concurrent legs and clones never
+    # share one; pytest-xdist adds each worker's suffix.
+    _here = hashlib.sha256(str(Path(__file__).resolve().parent).encode()).hexdigest()[:8]
+    _name = f"chatgate-tests-{_here}-django{django.VERSION[0]}{django.VERSION[1]}.sqlite3"
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / _name)}
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://chatgate-tests")}
 # Under pytest-xdist each worker has a Redis database of its own: tests clear the cache.
 XDIST_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)

@@ -193,3 +193,14 @@ def test_closing_time_is_announced_as_nobody_there_though_visitors_can_still_wri
     expect(page.locator(".chatgate-live")).to_have_text(
         "No one is available right now. We'll be back tomorrow at 9:00 AM."
     )
+
+
+def test_the_department_someone_can_answer_is_chosen_by_default(page: Page, live_server, at):
+    build_shop(mode="messaging")
+    agent_in(Department.objects.get(slug="support"), display_name="Ben")  # Sales: nobody
+    at(MONDAY_11)
+    load(page, live_server)
+    page.get_by_role("button", name="Message us").click()
+    department = page.get_by_label("Department")
+    expect(department.locator("option")).to_have_text(["Sales (offline)", "Support"])
+    expect(department).to_have_value("support")

@@ -185,8 +185,8 @@ def test_chatgate_tick_reports_what_it_did(sales, frozen):
     assert out.getvalue().splitlines()[0] == (
         "1 conversation back in the queue (its agent left), "
         "1 offered the offline form (waited too long), 0 told when chat closes, "
-        "0 still waiting at closing (kept or made tickets), 0 thread(s) left unanswered at "
-        "closing given the automatic reply, 0 visitor(s) emailed an unseen reply."
+        "0 still waiting at closing (kept or made tickets), 0 unanswered thread(s) given the "
+        "automatic reply, 0 visitor(s) emailed a reply they had not seen."
     )
     out = StringIO()
     call_command("chatgate_tick", stdout=out)

@@ -21,9 +21,9 @@ class Command(BaseCommand):
             f"{requeued} conversation{'' if requeued == 1 else 's'} back in the queue "
             f"(its agent left), {offered} offered the offline form (waited too long), "
             f"{done['closing_soon']} told when chat closes, {done['closed_waiting']} still "
-            f"waiting at closing (kept or made tickets), {done['auto_reply']} thread(s) left "
-            f"unanswered at closing given the automatic reply, {done['emailed']} visitor(s) "
-            "emailed an unseen reply."
+            f"waiting at closing (kept or made tickets), {done['auto_reply']} unanswered "
+            f"thread(s) given the automatic reply, {done['emailed']} visitor(s) emailed a reply "
+            "they had not seen."
         )
         changed = reply_time.refresh()
         self.stdout.write(f"Typical reply time updated for {changed} widget(s).")

@@ -319,14 +319,19 @@
     var select = this.departments;
     var state = this.w.state;
     select.querySelector("option[value='']") && select.querySelector("option[value='']").remove();
+    var offline = {};
     Array.prototype.forEach.call(select.options, function (option) {
       var dept = state.departments.filter(function (d) { return d.slug === option.value; })[0];
-      option.disabled = !dept || (dept.status === "offline" && state.mode !== "messaging");
+      offline[option.value] = !dept || dept.status === "offline";
+      option.disabled = !dept || (offline[option.value] && state.mode !== "messaging");
     });
-    if (select.selectedOptions[0] && select.selectedOptions[0].disabled) {
-      var open = Array.prototype.filter.call(select.options, function (o) { return !o.disabled; })[0];
+    /* Selected by default: the first department someone can answer now, if any. */
+    var chosen = select.selectedOptions[0];
+    if (!chosen || chosen.disabled || (offline[chosen.value] && !select.dataset.touched)) {
+      var open = Array.prototype.filter.call(select.options, function (o) { return !offline[o.value]; })[0];
       if (open) select.value = open.value;
     }
+    select.onchange = function () { select.dataset.touched = "1"; };  /* the visitor chose */
   };
 
   Chat.prototype.begin = function (form, general, submit, label) {

@@ -37,9 +37,12 @@
     return node;
   }
 
+  /* "9:00 AM" on a 12-hour clock, "09:00" on a 24-hour one, as the widget and the server write. */
   function clock(iso) {
     if (!iso) return "";
-    return new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
+    var twelve = new Intl.DateTimeFormat(lang, { hour: "numeric" }).resolvedOptions().hour12;
+    var options = { hour: twelve ? "numeric" : "2-digit", minute: "2-digit" };
+    return new Intl.DateTimeFormat(lang, options).format(new Date(iso));
   }
 
   function languageName(code) {
