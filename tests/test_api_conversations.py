@@ -268,8 +268,12 @@ def test_the_visitor_writes_until_the_chat_is_closed(shop):
     assert (refused.status_code, refused.json()["code"]) == (409, "closed")
     body = api.get(messages_url(token)).json()
     assert (body["status"], body["poll_after"]) == ("closed", 30)
-    assert [m["text"] for m in body["messages"]][-1] == "The visitor closed the chat."
+    assert [m["text"] for m in body["messages"]][
+        -1
+    ] == "You closed the chat."  # the visitor's words
     assert Message.objects.filter(code="closed_by_visitor").count() == 1
+    closed = Message.objects.get(code="closed_by_visitor")
+    assert conversations.render(closed) == "The visitor closed the chat."  # what agents read
 
 
 def test_messaging_mode_always_starts_and_a_closed_thread_reopens(shop, frozen):

@@ -80,7 +80,8 @@ class MessageSerializer(serializers.Serializer):
     created_at = UTCDateTimeField()
 
     def get_text(self, message: Message) -> str:
-        return conversations.render(message, self.context.get("language"))
+        reader = self.context.get("reader", "agent")
+        return conversations.render(message, self.context.get("language"), reader=reader)
 
 
 class StartedSerializer(serializers.Serializer):

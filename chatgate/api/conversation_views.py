@@ -154,7 +154,7 @@ class ConversationStartView(RefundsQuota, VisitorView):
 
     def started(self, started: conversations.Started) -> dict:
         conversation = started.conversation
-        context = {"language": conversation.language}
+        context = {"language": conversation.language, "reader": "visitor"}
         return {
             "token": started.token,
             "status": conversation.status,
@@ -203,12 +203,15 @@ class VisitorMessagesView(VisitorView):
             return invalid(error)
         except conversations.Refused as error:
             return refused(error)
-        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+        context = {"reader": "visitor"}
+        return Response(
+            MessageSerializer(message, context=context).data, status=status.HTTP_201_CREATED
+        )
 
 
 def poll_body(request, token: str) -> dict:
     result = conversations.poll(token, after=after_parameter(request), at=clock.now())
-    context = {"language": result.language}
+    context = {"language": result.language, "reader": "visitor"}
     messages = result.messages  # most polls: none, and no serializer to build
     return {
         "status": result.status,

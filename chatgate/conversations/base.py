@@ -139,12 +139,18 @@ def system_message(conversation: Conversation, code: str, params: dict, *, at: d
     return add_message(conversation, SYSTEM, text, code=code, params=params, at=at)
 
 
-def render(message: Message, language: str | None = None) -> str:
-    """The message's text; a system message in ``language`` (default: the active one)."""
+#: System messages the visitor reads in words of their own ("You", not "The visitor").
+VISITOR_TEXTS = {"closed_by_visitor": gettext_lazy("You closed the chat.")}
+
+
+def render(message: Message, language: str | None = None, *, reader: str = AGENT) -> str:
+    """The message's text; a system message in ``language`` (default: the active one), in the
+    words of its ``reader`` (``"visitor"`` or ``"agent"``)."""
     if message.author != SYSTEM or message.code not in SYSTEM_TEXTS:
         return message.text
+    texts = VISITOR_TEXTS if reader == VISITOR and message.code in VISITOR_TEXTS else SYSTEM_TEXTS
     with translation.override(language or translation.get_language()):
-        return str(SYSTEM_TEXTS[message.code]) % message.params
+        return str(texts[message.code]) % message.params
 
 
 def transcript(conversation: Conversation) -> list[dict[str, str]]:
