@@ -31,6 +31,8 @@ for url in ["/", "/product/", "/gate/", "/admin/login/", "/chatgate/api/widgets/
     assert response.status_code == 200, (url, response.status_code)
 home = client.get("/").content.decode()
 assert 'data-chatgate-widget="default"' in home and "application/ld+json" in home
+messages = client.get("/messages/").content.decode()
+assert 'data-chatgate-widget="messaging"' in messages  # the widget in messaging mode
 gate = client.get("/gate/").content.decode()
 assert "data-chatgate-headless" in gate and "chatgate.css" not in gate  # the site's own interface
 assert client.login(username="admin", password="pw")
