@@ -425,3 +425,31 @@ def test_messaging_threads_waiting_hold_no_place(frozen):
     agent_in(Department.objects.get(slug="sales"), at=paris(23, 11), max_chats=1)
     start(message="One"), start(message="Two")
     assert sales_status() == "open"
+
+
+def test_the_tick_reads_no_more_for_more_messaging_threads(frozen):
+    """At night every waiting thread is looked at; none may cost a query of its own."""
+    frozen(paris(23, 16, 50))
+    build_shop(mode="messaging")
+    ana = agent_in(Department.objects.get(slug="sales"), at=paris(23, 16, 50))
+
+    def answered_thread() -> None:  # the agent had the last word: no reply due at night
+        token = start(message="Hello").json()["token"]
+        pk = Conversation.objects.get(token_hash=conversations.hash_token(token)).pk
+        conversations.accept(ana, pk, at=paris(23, 16, 50))
+        conversations.reply(ana, pk, "Hi!", at=paris(23, 16, 50))
+        Conversation.objects.filter(pk=pk).update(status="waiting", agent=None)
+
+    answered_thread(), answered_thread()
+    frozen(paris(23, 22))
+    conversations.tick()
+    with CaptureQueriesContext(connection) as two:
+        conversations.tick()
+    frozen(paris(23, 16, 50))
+    for _ in range(4):
+        answered_thread()
+    frozen(paris(23, 22))
+    conversations.tick()
+    with CaptureQueriesContext(connection) as six:
+        conversations.tick()
+    assert len(six) == len(two)

@@ -29,12 +29,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from .. import cached, languages, services
 from ..availability import WidgetState
-from ..models import Conversation, Ticket, Widget
+from ..models import Conversation, Message, Ticket, Widget
 from ..signals import conversation_closed
 from .base import ACTIVE, AGENT, CLOSED, SYSTEM, VISITOR, WAITING, add_message, transcript
 
@@ -247,14 +248,27 @@ def unanswered(conversation: Conversation, state: WidgetState, *, at: datetime) 
     """A thread whose last word is the visitor's when nobody can answer any more (the hours
     closed after it wrote): the automatic reply, and then the department's email, once per
     closed period."""
-    last = conversation.messages.exclude(author=SYSTEM).order_by("-id").first()
     reason = nobody_answers(conversation, state, at)
-    if last is None or last.author != VISITOR or reason is None:
+    if reason is None or last_author(conversation) != VISITOR:
         return []
     if not auto_reply(conversation, state, reason, at=at):
         return []
     notify_staff(conversation)
     return ["auto_reply"]
+
+
+def with_last_author(conversations):
+    """The queryset with each conversation's last author other than the system, read in the
+    same query (``chatgate_tick`` looks at every waiting thread)."""
+    last = Message.objects.filter(conversation=OuterRef("pk")).exclude(author=SYSTEM)
+    return conversations.annotate(last_author=Subquery(last.order_by("-id").values("author")[:1]))
+
+
+def last_author(conversation: Conversation) -> str | None:
+    if hasattr(conversation, "last_author"):
+        return conversation.last_author
+    last = conversation.messages.exclude(author=SYSTEM).order_by("-id").first()
+    return last.author if last else None
 
 
 def notify_staff(conversation: Conversation) -> None:

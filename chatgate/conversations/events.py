@@ -156,7 +156,7 @@ def tick(*, at: datetime | None = None) -> dict[str, int]:
         when = offer_at(conversation)
         if when and when <= at:
             done["offered"] += offer(conversation, at=at)
-    chats = Conversation.objects.filter(status__in=[WAITING, ACTIVE])
+    chats = edges.with_last_author(Conversation.objects.filter(status__in=[WAITING, ACTIVE]))
     states: dict = {}  # one state per widget and language, whatever the number of chats
     for conversation in chats.select_related("widget", "department", "agent"):
         for event in edges.sweep(conversation, at=at, states=states):
