@@ -66,7 +66,8 @@ def typical_reply_seconds(widget: Widget, *, at: datetime) -> int | None:
         .select_related("department__schedule", "widget__schedule")
         .prefetch_related(*_schedule_parts("department__"), *_schedule_parts("widget__"))
     )
-    waits = [open_seconds(_hours(c), c.started_at, c.first_reply) for c in replied]
+    shared: dict[int, OpeningHours] = {}  # each schedule's hours built once
+    waits = [open_seconds(_hours(c, shared), c.started_at, c.first_reply) for c in replied]
     if len(waits) < MINIMUM:
         return None
     return round(statistics.median(waits))
@@ -76,11 +77,15 @@ def _schedule_parts(prefix: str) -> list[str]:
     return [f"{prefix}schedule__weekly_ranges", f"{prefix}schedule__exceptions"]
 
 
-def _hours(conversation: Conversation) -> OpeningHours | None:
+def _hours(conversation: Conversation, shared: dict[int, OpeningHours]) -> OpeningHours | None:
     schedule = (conversation.department and conversation.department.schedule) or (
         conversation.widget.schedule
     )
-    return schedule.to_hours() if schedule is not None else None
+    if schedule is None:
+        return None
+    if schedule.pk not in shared:
+        shared[schedule.pk] = schedule.to_hours()
+    return shared[schedule.pk]
 
 
 def refresh(*, at: datetime | None = None) -> int:

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from chatgate import reply_time
 from chatgate.models import Conversation, Message, Widget
-from tests.factories import ScheduleFactory, WidgetFactory
+from tests.factories import DepartmentFactory, ScheduleFactory, WidgetFactory
 
 pytestmark = pytest.mark.django_db
 WEDNESDAY_NOON = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)  # 12:00 in Paris
@@ -109,3 +109,14 @@ def test_the_tick_stores_it_and_the_state_carries_it(widget, frozen):
 )
 def test_the_wait_in_words(seconds, said):
     assert reply_time.words(seconds) == said
+
+
+def test_a_departments_own_hours_win_over_the_widgets(widget):
+    """Support is open around the clock: its weekend wait counts every minute."""
+    always = ScheduleFactory(weekly={d: [("00:00", "00:00")] for d in range(7)})
+    support = DepartmentFactory(slug="support", schedule=always)
+    for _ in range(5):
+        chat(widget, paris(20, 17, 55), paris(23, 9, 5))
+    Conversation.objects.update(department=support)
+    expected = 2 * 86400 + 15 * 3600 + 10 * 60
+    assert reply_time.typical_reply_seconds(widget, at=WEDNESDAY_NOON) == expected
