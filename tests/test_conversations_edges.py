@@ -12,13 +12,15 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from chatgate import conversations, presence, tickets
+from chatgate import conversations, presence, store, tickets
 from chatgate.models import Conversation, Department, Ticket, Widget
 from tests.chats import agent_in, agent_url, build_shop, client_of, messages_url, start
 from tests.test_conversations import together
+from tests.test_faults_cache import UNREACHABLE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -453,3 +455,36 @@ def test_the_tick_reads_no_more_for_more_messaging_threads(frozen):
     with CaptureQueriesContext(connection) as six:
         conversations.tick()
     assert len(six) == len(two)
+
+
+# Faults: the cache unreachable (each event still once), the mail server hanging
+
+
+def test_edges_happen_once_with_the_cache_unreachable(frozen):
+    frozen(paris(23, 18))
+    build_shop(mode="messaging")
+    with override_settings(CACHES=UNREACHABLE):
+        store.reset()
+        token = start(message="Anyone?").json()["token"]
+        write(token, paris(23, 18, 30), frozen)
+        conversations.tick(), conversations.tick()
+        assert codes(token).count("auto_reply") == 1
+        assert poll(token)["messages"][-1]["text"] == "Any news?"  # polls read the database
+    store.reset()
+    # Each message reached the department (the first email had gone when the second came).
+    assert Ticket.objects.filter(form_kind="chat", notified_at__isnull=False).count() == 2
+    assert ["Any news?" in email.body for email in mail.outbox] == [False, True]
+
+
+def test_a_hanging_mail_server_does_not_hold_the_visitors_message(frozen, settings):
+    """The message is committed and answered at once; the email waits for the worker."""
+    settings.CHATGATE_TASK_BACKEND = "background"
+    settings.EMAIL_BACKEND = "tests.failing_mail.Backend"  # would fail if sent in the request
+    frozen(paris(23, 18))
+    build_shop(mode="messaging")
+    answer = start(message="Anyone?")
+    assert answer.status_code == 201
+    (ticket,) = Ticket.objects.all()
+    assert ticket.notified_at is None and not mail.outbox
+    assert tickets.send_notification(ticket.pk) == tickets.FAILED  # kept for a retry
+    assert Ticket.objects.get().notify_error.startswith("ConnectionRefusedError")
