@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 
-from . import cached, clock, store
+from . import agent_sessions, cached, clock, store
 from .availability import OFFLINE, STATUSES, AgentSnapshot
 from .conf import app_settings
 from .models import Agent
@@ -53,6 +53,7 @@ def set_status(agent: Agent, status: str, *, at: datetime | None = None) -> None
         timeout=None,
     )
     cached.invalidate()  # the cached roster keeps the saved status, the fallback of other processes
+    agent_sessions.forget(agent.user_id)  # and so does the heartbeats' copy of the agent
     agent.status, agent.status_changed_at = status, at
     if previous != status:
         transaction.on_commit(

@@ -1,11 +1,12 @@
 """Signal receivers: any configuration change invalidates the cached snapshots and states;
 a conversation saved (started, for one) invalidates the cached states."""
 
+from django.contrib.auth import get_user_model
 from django.core.signals import setting_changed
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from . import cached, models, store
+from . import agent_sessions, cached, models, store
 
 CONFIGURATION = (
     models.Agent,  # the cached roster: capacity, departments
@@ -31,6 +32,16 @@ def configuration_changed(sender, **kwargs) -> None:
         cached.invalidate()
     elif sender is models.Conversation:
         cached.state_changed()  # its agents' load and its department's queue
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def agent_user_changed(sender, instance, **kwargs) -> None:
+    """A heartbeat's copy of the user and its agent profile is dropped (``agent_sessions``)."""
+    if sender is models.Agent:
+        agent_sessions.forget(instance.user_id)
+    elif sender is get_user_model():
+        agent_sessions.forget(instance.pk)
 
 
 @receiver(m2m_changed, sender=models.Widget.departments.through)

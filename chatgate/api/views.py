@@ -28,7 +28,7 @@ from rest_framework.permissions import (
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import __version__, clock, languages, presence, services, store, tickets
+from .. import __version__, agent_sessions, clock, languages, presence, services, store, tickets
 from ..conf import app_settings
 from ..models import Agent, Department, Form, Schedule, Ticket, Widget
 from ..validators import text_error
@@ -257,8 +257,27 @@ class AgentStatusView(AgentViewMixin, APIView):
         return Response(AgentStatusSerializer(self.presence_body(request)).data)
 
 
+class HeartbeatAuthentication(SessionAuthentication):
+    """Django's session authentication, with the user and its agent profile read from chatgate's
+    cache rather than two queries (``chatgate.agent_sessions``); CSRF is enforced the same."""
+
+    def authenticate(self, request):
+        session = getattr(request._request, "session", None)
+        user = agent_sessions.user_of(session) if session is not None else None
+        if user is None:
+            found = super().authenticate(request)
+            if found is not None and session is not None:
+                agent_sessions.keep(session, found[0])
+            return found
+        self.enforce_csrf(request)
+        return user, None
+
+
 class AgentHeartbeatView(AgentViewMixin, APIView):
     """The agent's client is alive: keeps online/away from expiring. Send every ~20 s."""
+
+    def get_authenticators(self):
+        return [HeartbeatAuthentication(), *staff_authenticators()[1:]]
 
     @extend_schema(
         request=None,
