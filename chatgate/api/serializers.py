@@ -168,6 +168,21 @@ class TicketRefusedSerializer(serializers.Serializer):
     detail = serializers.CharField(required=False)
 
 
+_INSTANT = UTCDateTimeField()
+
+
+def agent_status_body(described: dict) -> dict:
+    """What ``AgentStatusSerializer`` renders of ``presence.describe``, without building a
+    serializer (a heartbeat's answer: building one costs more than the rest of it)."""
+    seen = described["last_seen"]
+    return {
+        "status": described["status"],
+        "effective_status": described["effective_status"],
+        "last_seen": _INSTANT.to_representation(seen) if seen is not None else None,
+        "timeout": described["timeout"],
+    }
+
+
 class AgentStatusSerializer(serializers.Serializer):
     """An agent's own presence: the status it set, and the one that counts now."""
 

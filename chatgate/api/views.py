@@ -46,6 +46,7 @@ from .serializers import (
     TicketRefusedSerializer,
     TicketSubmissionSerializer,
     WidgetStateSerializer,
+    agent_status_body,
 )
 from .staff_forms import FormSerializer, TicketSerializer
 from .staff_serializers import (
@@ -303,7 +304,7 @@ class AgentHeartbeatView(AgentViewMixin, APIView):
             except presence.Unavailable:
                 pass  # answered by DRF below: 503 with Retry-After
             else:
-                body = AgentStatusSerializer(self.presence_body(request, seen)).data
+                body = agent_status_body(self.presence_body(request, seen))
                 return HttpResponse(JSONRenderer().render(body), content_type="application/json")
         return super().dispatch(request, *args, **kwargs)
 
