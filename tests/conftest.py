@@ -130,3 +130,15 @@ def redis_server():
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server):
+    """pytest-django's live server, started once the test database exists.
+
+    It hands the server's threads the main thread's connection when the database is in
+    memory, judged when it starts: started before the test database is set up (a worker
+    whose first test is a browser test), it would share the connection to what then became
+    a file, and each request's end would close it under the test (segfaults at teardown).
+    """
+    return live_server
