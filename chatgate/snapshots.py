@@ -126,44 +126,42 @@ def _in(language: str, make, *args) -> str:
 # The third query: everything that hangs off the widget and its departments
 
 
-def _translations(model: type[Model]) -> type[Model]:
-    return model._parler_meta.root_model
-
-
-def _part(kind: str, rows: QuerySet, owner: str, **data) -> QuerySet:
-    """``rows`` as ``(part, owner, data)``: the shape every part of the union shares."""
-    return rows.order_by().values(part=Value(kind), owner=F(owner), data=JSONObject(**data))
-
-
-def _texts_part(kind: str, model: type[Model], rows: Q, *fields: str) -> QuerySet:
-    translations = _translations(model).objects.filter(rows)
-    texts = _f(("language_code", *fields))
-    return _part(f"{kind}:texts", translations, "master_id", **texts)
-
-
-def _f(fields: tuple[str, ...]) -> dict[str, str]:
-    return {name: name for name in fields}
-
-
 def _union(widget: Widget, offered: QuerySet[Department]) -> QuerySet:
-    """The third query: ranges, exceptions, fields and texts, one ``UNION ALL``."""
+    """The third query: ranges, exceptions, fields and texts, one ``UNION ALL``.
+
+    Rows are chosen by subqueries, not lists of ids: no parameter limit at any size.
+    """
     schedules = Q(schedule_id=widget.schedule_id) | Q(schedule_id__in=offered.values("schedule"))
     forms = [pk for pk in (widget.offline_form_id, widget.contact_form_id) if pk]
+    fields = FormField.objects.filter(form_id__in=forms)
     parts = [
-        _part("range", WeeklyRange.objects.filter(schedules), "schedule_id",
-              **_f(("weekday", "opens", "closes"))),
-        _part("exception", ScheduleException.objects.filter(schedules), "schedule_id",
-              **_f(("date", "yearly", "ranges"))),
-        _part("field", FormField.objects.filter(form_id__in=forms), "form_id",
-              **_f(("id", "name", "type", "required", "max_length", "position"))),
-        _texts_part("widget", Widget, Q(master_id=widget.pk),
-                    "greeting", "closing_soon_text", "away_reply"),
-        _texts_part("form", Form, Q(master_id__in=forms),
-                    "title", "greeting", "submit_label", "success_message"),
-        _texts_part("field", FormField, Q(master__form_id__in=forms), "label", "choices", "help"),
-        _texts_part("department", Department, Q(master_id__in=offered.values("pk")), "name"),
-    ]  # fmt: skip
+        _part("range", WeeklyRange.objects.filter(schedules), "schedule_id", *RANGE),
+        _part("exception", ScheduleException.objects.filter(schedules), "schedule_id", *EXCEPTION),
+        _part("field", fields, "form_id", *FIELD),
+        _texts("widget", Widget, Q(master_id=widget.pk)),
+        _texts("form", Form, Q(master_id__in=forms)),
+        _texts("field", FormField, Q(master__form_id__in=forms)),
+        _texts("department", Department, Q(master_id__in=offered.values("pk"))),
+    ]
     return parts[0].union(*parts[1:], all=True).order_by()
+
+
+RANGE = ("weekday", "opens", "closes")
+EXCEPTION = ("date", "yearly", "ranges")
+FIELD = ("id", "name", "type", "required", "max_length", "position")
+
+
+def _part(kind: str, rows: QuerySet, owner: str, *fields: str) -> QuerySet:
+    """``rows`` as ``(part, owner, data)``: the shape every part of the union shares."""
+    data = JSONObject(**{name: name for name in fields})
+    return rows.order_by().values(part=Value(kind), owner=F(owner), data=data)
+
+
+def _texts(kind: str, model: type[Model], rows: Q) -> QuerySet:
+    """What staff wrote for ``model``'s rows in every language: its django-parler rows."""
+    translations = model._parler_meta.root_model
+    fields = [f.name for f in translations._meta.concrete_fields if f.name not in ("id", "master")]
+    return _part(f"{kind}:texts", translations.objects.filter(rows), "master_id", *fields)
 
 
 @dataclass
