@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from chatgate import snapshots
+from chatgate import presence, services, snapshots
 from chatgate.availability import Range
 from chatgate.models import Form, Schedule, ScheduleException
 from tests.factories import (
@@ -25,6 +25,8 @@ from tests.test_languages import translate
 pytestmark = pytest.mark.django_db
 
 WEEKDAYS_9_17 = {d: [("09:00", "17:00")] for d in range(5)}
+MONDAY_11_PARIS = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+MONDAY_19_PARIS = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 
 
 def hours_of(schedule: Schedule):
@@ -44,6 +46,18 @@ def test_a_department_without_a_schedule_has_none_and_the_widget_keeps_its_own()
     assert config.hours == hours_of(schedule).to_hours()
     assert config.departments[1].hours == hours_of(own).to_hours()
     assert config.timezone == "America/New_York"
+
+
+def test_a_department_without_a_schedule_follows_the_widgets_hours():
+    schedule = ScheduleFactory(weekly=WEEKDAYS_9_17)  # Paris
+    sales = DepartmentFactory(slug="sales")
+    WidgetFactory(slug="shop", schedule=schedule, departments=[sales])
+    agent = AgentFactory(departments=[sales])
+    presence.set_status(agent, "online", at=MONDAY_11_PARIS)
+    open_ = services.widget_state("shop", at=MONDAY_11_PARIS, fresh=True)
+    closed = services.widget_state("shop", at=MONDAY_19_PARIS, fresh=True)
+    assert [(d.slug, d.status) for d in open_.departments] == [("sales", "online")]
+    assert [(d.status, d.reason) for d in closed.departments] == [("offline", "closed")]
 
 
 def test_exceptions_with_ranges_yearly_ones_and_overnight_ranges_are_read_as_the_model_reads_them():
