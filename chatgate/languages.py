@@ -67,10 +67,15 @@ def staff_text(obj, field: str, language: str, *, any_language: bool = True) -> 
 
     Reads ``obj.translations.all()``: prefetch them to read many objects in one query.
     """
-    rows = {row.language_code: row for row in obj.translations.all()}
-    last_resort = sorted(rows) if any_language else []  # a name in any language beats none
+    written = {row.language_code: getattr(row, field, "") for row in obj.translations.all()}
+    return chosen(written, language, any_language=any_language)
+
+
+def chosen(written: dict[str, str], language: str, *, any_language: bool = True) -> str:
+    """``staff_text`` over one text as written per language (``{"fr": "Ventes", ...}``)."""
+    last_resort = sorted(written) if any_language else []  # a name in any language beats none
     for code in [*_fallbacks(language), *last_resort]:
-        value = getattr(rows.get(code), field, "")
+        value = written.get(code)
         if value:
             return value
     return ""
@@ -78,8 +83,16 @@ def staff_text(obj, field: str, language: str, *, any_language: bool = True) -> 
 
 def text(obj, field: str, language: str, *, built_in: str | None = None) -> str:
     """``staff_text``, or the built-in text (``BUILT_IN[built_in or field]``) in ``language``."""
+    written = {row.language_code: getattr(row, field, "") for row in obj.translations.all()}
+    return text_in(written, field, language, built_in=built_in)
+
+
+def text_in(
+    written: dict[str, str], field: str, language: str, *, built_in: str | None = None
+) -> str:
+    """``text`` over one text as written per language (see ``chosen``)."""
     default = BUILT_IN.get(built_in or field)
-    value = staff_text(obj, field, language, any_language=default is None)
+    value = chosen(written, language, any_language=default is None)
     if value:
         return value
     if default is None:

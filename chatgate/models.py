@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import time
+from datetime import date, time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -144,17 +144,28 @@ class Schedule(models.Model):
 
     def to_hours(self) -> OpeningHours:
         """The engine's view of this schedule (uses prefetched ranges and exceptions)."""
-        weekly: dict[int, list[Range]] = {}
-        for row in self.weekly_ranges.all():
-            weekly.setdefault(row.weekday, []).append(row.as_range())
-        dated, yearly = {}, {}
-        for exception in self.exceptions.all():
-            ranges = parse_ranges(exception.ranges)
-            if exception.yearly:
-                yearly[(exception.date.month, exception.date.day)] = ranges
-            else:
-                dated[exception.date] = ranges
-        return OpeningHours(str(self.timezone), weekly=weekly, exceptions=dated, yearly=yearly)
+        weekly = [(row.weekday, row.opens, row.closes) for row in self.weekly_ranges.all()]
+        exceptions = [(e.date, e.yearly, e.ranges) for e in self.exceptions.all()]
+        return opening_hours(str(self.timezone), weekly, exceptions)
+
+
+def opening_hours(
+    zone: str,
+    weekly: Iterable[tuple[int, time, time]],
+    exceptions: Iterable[tuple[date, bool, list]],
+) -> OpeningHours:
+    """The engine's hours from a schedule's rows: ``(weekday, opens, closes)`` and
+    ``(date, yearly, ranges)``, in date order (a later yearly one on the same day wins)."""
+    by_day: dict[int, list[Range]] = {}
+    for weekday, opens, closes in weekly:
+        by_day.setdefault(weekday, []).append(Range(opens, closes))
+    dated, yearly = {}, {}
+    for day, every_year, ranges in exceptions:
+        if every_year:
+            yearly[(day.month, day.day)] = parse_ranges(ranges)
+        else:
+            dated[day] = parse_ranges(ranges)
+    return OpeningHours(zone, weekly=by_day, exceptions=dated, yearly=yearly)
 
 
 class WeeklyRange(models.Model):

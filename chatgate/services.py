@@ -2,9 +2,11 @@
 
 Views, serializers, template tags, admin pages and commands call these
 functions; none of them computes availability itself. The configuration
-snapshot of a widget is loaded in a fixed number of queries and cached under a
-version that every configuration change bumps (``chatgate.cached``); the state
-endpoint's body is computed once per change and cached the same way (``cached_state``). When the cache is unreachable, the state is computed from
+snapshot of a widget is loaded in a fixed number of queries (``chatgate.snapshots``:
+five for a state, whatever the size) and cached under a version that every
+configuration change bumps (``chatgate.cached``); the state endpoint's body is
+computed once per change and cached the same way (``cached_state``). When the
+cache is unreachable, the state is computed from
 the database alone: presence from each agent's saved status and its time.
 """
 
@@ -14,11 +16,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q
-from django.utils import translation
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from . import cached, clock, languages, presence, reply_time, store
+from . import cached, clock, languages, presence, store
 from .availability import (
     AWAY,
     MAX_EXCEPTIONS,
@@ -27,9 +28,6 @@ from .availability import (
     WEEKDAYS,
     AgentSnapshot,
     Availability,
-    DepartmentConfig,
-    FormDefinition,
-    FormFieldDefinition,
     OpeningHours,
     Range,
     WidgetConfig,
@@ -41,18 +39,13 @@ from .availability import (
 from .availability import MAX_RANGES_PER_DAY as MAX_RANGES_PER_DAY
 from .availability import load_zone as load_zone
 from .conf import app_settings
-from .models import (
-    Agent,
-    Conversation,
-    Department,
-    Form,
-    Schedule,
-    ScheduleException,
-    Widget,
-    choice_list,
-)
+from .models import Agent, Conversation, Schedule, ScheduleException, Widget
 
-SCHEDULE_PREFETCH = ("schedule__weekly_ranges", "schedule__exceptions")
+# Snapshots of the configuration (``chatgate.snapshots``), under the names services gave them.
+from .snapshots import RosterEntry as RosterEntry
+from .snapshots import form_definition as form_definition
+from .snapshots import load_roster as load_roster
+from .snapshots import load_widget_config as load_widget_config
 
 
 def widget_state(
@@ -177,140 +170,6 @@ def closing_time(slug: str, department: str | None, *, at: datetime) -> datetime
     if hours is None or not hours.is_open(at):
         return None
     return hours.next_close(at)
-
-
-def load_widget_config(slug: str, language: str | None = None) -> WidgetConfig:
-    """Build the snapshot in a fixed number of queries, whatever the number of departments."""
-    language = languages.visitor_language(language)
-    departments = (
-        Department.objects.select_related("schedule")
-        .prefetch_related(*SCHEDULE_PREFETCH, "translations")
-        .order_by("position", "slug")
-    )
-    forms = [f"{form}{part}" for form in ("offline_form", "contact_form") for part in FORM_PARTS]
-    widget = (
-        Widget.objects.select_related("schedule", "offline_form", "contact_form")
-        .prefetch_related(
-            *SCHEDULE_PREFETCH,
-            "translations",
-            *forms,
-            Prefetch("departments", queryset=departments),
-        )
-        .get(slug=slug)
-    )
-    offered = list(widget.departments.all()) or list(departments.filter(active=True))
-    shared: dict[int, OpeningHours] = {}  # one object per schedule: the engine asks it once
-    return WidgetConfig(
-        slug=widget.slug,
-        mode=widget.mode,
-        hours=_hours(widget.schedule, shared),
-        departments=tuple(_department(d, language, shared) for d in offered),
-        when_offline=widget.when_offline,
-        away_accepts_chats=widget.away_accepts_chats,
-        closing_soon_minutes=widget.closing_soon_minutes,
-        force=widget.force or None,
-        force_until=widget.force_until,
-        offline_form=form_definition(widget.offline_form, language),
-        contact_form=form_definition(widget.contact_form, language),
-        active=widget.active,
-        timezone=_zone_name(widget, offered),
-        poll_after=app_settings.POLL_SECONDS,
-        texts={
-            "greeting": languages.text(widget, "greeting", language),
-            "closing_soon": languages.text(widget, "closing_soon_text", language),
-            "away_reply": languages.text(widget, "away_reply", language),
-            "typical_reply": _in(language, reply_time.words, widget.typical_reply_seconds),
-        },
-        language=language,
-        typical_reply_seconds=widget.typical_reply_seconds,
-    )
-
-
-def _in(language: str, make, *args) -> str:
-    with translation.override(language):
-        return make(*args)
-
-
-def _hours(schedule: Schedule | None, shared: dict[int, OpeningHours]) -> OpeningHours | None:
-    if schedule is None:
-        return None
-    if schedule.pk not in shared:
-        shared[schedule.pk] = schedule.to_hours()
-    return shared[schedule.pk]
-
-
-def _department(
-    department: Department, language: str, shared: dict[int, OpeningHours]
-) -> DepartmentConfig:
-    name = languages.text(department, "name", language) or department.slug
-    hours = _hours(department.schedule, shared)
-    return DepartmentConfig(department.slug, name, hours, department.active)
-
-
-def _zone_name(widget: Widget, departments: list[Department]) -> str:
-    schedules = [widget.schedule] + [d.schedule for d in departments]
-    return next((str(s.timezone) for s in schedules if s is not None), settings.TIME_ZONE)
-
-
-#: What a form definition reads, prefetched: its texts, its fields and theirs.
-FORM_PARTS = ("__translations", "__fields", "__fields__translations")
-
-
-def form_definition(form: Form | None, language: str | None = None) -> FormDefinition | None:
-    """A form as the widget renders it, in ``language``; ``None`` when missing or disabled."""
-    if form is None or not form.enabled:
-        return None
-    language = languages.visitor_language(language)
-    fields = tuple(
-        FormFieldDefinition(
-            f.name,
-            languages.text(f, "label", language) or f.name,
-            f.type,
-            f.required,
-            choice_list(languages.text(f, "choices", language)),
-            languages.text(f, "help", language),
-            f.max_length,
-        )
-        for f in form.fields.all()
-    )
-    return FormDefinition(
-        kind=form.kind,
-        title=languages.text(form, "title", language, built_in=f"title:{form.kind}"),
-        greeting=languages.staff_text(form, "greeting", language, any_language=False),
-        fields=fields,
-        submit_label=languages.text(form, "submit_label", language),
-        success_message=languages.text(form, "success_message", language),
-        id=form.pk,
-        department_choice=form.department_choice,
-    )
-
-
-@dataclass(frozen=True)
-class RosterEntry:
-    """What rarely changes about an agent; its saved status is the fallback when presence is lost."""
-
-    pk: int
-    max_chats: int
-    departments: frozenset[str]
-    status: str
-    status_changed_at: datetime | None
-
-
-def load_roster() -> tuple[RosterEntry, ...]:
-    """Every agent with its departments: two queries, cached as a snapshot."""
-    agents = Agent.objects.prefetch_related(
-        Prefetch("departments", queryset=Department.objects.only("id", "slug"))
-    )
-    return tuple(
-        RosterEntry(
-            a.pk,
-            a.max_chats,
-            frozenset(d.slug for d in a.departments.all()),
-            a.status,
-            a.status_changed_at,
-        )
-        for a in agents
-    )
 
 
 def cached_roster(*, version: str | None = None) -> tuple[RosterEntry, ...]:
