@@ -60,7 +60,12 @@ services:
 #        The fresh-host install test (marker "install", ~30 s) runs here only.
 # Leg 2: PostgreSQL + Redis; required when CI=true, skipped with a reason elsewhere.
 # Leg 3: Django 5.2 LTS on Python 3.11, the older pair chatgate supports.
-test: setup lint browser compat-setup
+# Tests that touch neither database nor cache (the pure engine, the wheel, the .po
+# files, the script's weight) run in leg 1 only, the engine in leg 3 too (.ci/legs).
+test:
+	@# The two virtualenvs and Chromium are made at once (they wait on downloads).
+	@$(MAKE) --no-print-directory -j3 setup browser compat-setup
+	@$(MAKE) --no-print-directory lint
 	@PY='$(PY)' COMPAT='$(if $(PYTHON311),$(COMPAT))' WORKERS='$(WORKERS)' \
 	PG_WORKERS='$(PG_WORKERS)' PG_URL='$(PG_URL)' REDIS_URL='$(REDIS_URL)' bash .ci/legs
 
