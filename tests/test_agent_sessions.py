@@ -9,12 +9,14 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from chatgate import agent_sessions, presence, store
 from chatgate.models import Agent
 from tests.factories import AgentFactory, UserFactory
+from tests.test_faults_cache import UNREACHABLE
 
 pytestmark = pytest.mark.django_db
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -156,3 +158,17 @@ def test_a_session_whose_hash_differs_from_the_copy_is_decided_by_django(signed_
     assert beat(newer)[0] == 200  # a copy with the new hash
     assert client.post(HEARTBEAT).status_code == 403
     assert beat(newer) == (200, 0)
+
+
+def test_with_the_cache_unreachable_a_heartbeat_is_a_503_not_a_refusal(signed_in):
+    """No copy can be read: Django's authentication decides (the session is in the database
+    here), then the heartbeat cannot be recorded: 503 with Retry-After, as without the copy."""
+    client, _ = signed_in
+    beat(client)  # a copy is kept
+    try:
+        with override_settings(CACHES=UNREACHABLE):
+            store.reset()
+            response = client.post(HEARTBEAT)
+    finally:
+        store.reset()
+    assert response.status_code == 503 and response["Retry-After"] == "5"
