@@ -264,20 +264,26 @@ class HeartbeatAuthentication(SessionAuthentication):
     cache rather than two queries (``chatgate.agent_sessions``); CSRF is enforced the same."""
 
     def authenticate(self, request):
-        session = getattr(request._request, "session", None)
-        user = agent_sessions.user_of(session) if session is not None else None
-        if user is None:
-            found = super().authenticate(request)
-            if found is not None and session is not None:
-                agent_sessions.keep(session, found[0])
-            return found
-        self.enforce_csrf(request)
-        return user, None
+        django_request = request._request
+        session = getattr(django_request, "session", None)
+        if session is None or not agent_sessions.untouched(django_request):
+            return super().authenticate(request)  # a middleware decided who the user is
+        user = agent_sessions.user_of(session)
+        if user is not None:
+            self.enforce_csrf(request)
+            return user, None
+        token = agent_sessions.generation(session)  # before Django reads the user
+        found = super().authenticate(request)
+        if found is not None:
+            agent_sessions.keep(session, found[0], token)
+        return found
 
     def copied(self, request: HttpRequest):
         """The agent's user for a Django request, from the copy with CSRF passed; else None."""
         session = getattr(request, "session", None)
-        user = agent_sessions.user_of(session) if session is not None else None
+        if session is None or not agent_sessions.untouched(request):
+            return None
+        user = agent_sessions.user_of(session)
         if user is None:
             return None
         try:
