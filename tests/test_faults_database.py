@@ -33,6 +33,9 @@ ticket = client.post(
     content_type="application/json",
 )
 assert ticket.status_code == 503, ticket.status_code
+client.cookies["sessionid"] = "x" * 32  # an agent's console: its session is in the database
+beat = client.post("/chatgate/api/agent/heartbeat/")
+assert beat.status_code == 503, beat.status_code
 tags = Template('{% load chatgate %}{% chatgate_opening_hours_jsonld "shop" %}'
                 '{% chatgate_state "shop" as s %}[{{ s.show }}]')
 assert tags.render(Context()) == "[hidden]"
