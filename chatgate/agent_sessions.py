@@ -36,16 +36,15 @@ from __future__ import annotations
 import contextlib
 import copy
 import pickle
-import uuid
 
 import django
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.db import models, transaction
+from django.db import models
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.functional import SimpleLazyObject, empty
 
-from . import __version__, store
+from . import __version__, cached, store
 
 #: How long a copy serves at most (a change the signals did not see lasts no longer).
 COPY_SECONDS = 300
@@ -77,6 +76,17 @@ def untouched(request) -> bool:
     return isinstance(user, SimpleLazyObject) and user._wrapped is empty
 
 
+def usable(request) -> bool:
+    """Whether a copy may stand for this (Django) request's user: it has a session, and
+    nothing before the view set or read ``request.user``."""
+    return getattr(request, "session", None) is not None and untouched(request)
+
+
+def copy_for(request) -> models.Model | None:
+    """The agent's user for this (Django) request from its copy, or ``None``."""
+    return user_of(request.session) if usable(request) else None
+
+
 def user_of(session) -> models.Model | None:
     """The session's user with its ``chatgate_agent``, from the cache; ``None`` when there is no
     copy that this session may use (the caller then asks Django)."""
@@ -103,12 +113,7 @@ def user_of(session) -> models.Model | None:
 def generation(session) -> str | None:
     """The session's user's generation token, read before Django reads the user."""
     user_id = session.get(SESSION_KEY)
-    if user_id is None:
-        return None
-    current = store.get(_generation_key(user_id))
-    if current is None and store.add(_generation_key(user_id), uuid.uuid4().hex) is not None:
-        current = store.get(_generation_key(user_id))
-    return current
+    return None if user_id is None else cached.current_token(_generation_key(user_id))
 
 
 def keep(session, user, token: str | None) -> None:
@@ -156,7 +161,5 @@ def _is_field(instance: models.Model, name: str) -> bool:
 def forget(user_id) -> None:
     """The user or its agent profile changes: copies made before are not used, now and after
     this transaction commits (a heartbeat may copy the old rows in between)."""
-    if user_id is None:
-        return
-    store.replace_tokens([_generation_key(user_id)])
-    transaction.on_commit(lambda: store.replace_tokens([_generation_key(user_id)]))
+    if user_id is not None:
+        cached.replace([_generation_key(user_id)])

@@ -87,12 +87,19 @@ def state_changed() -> None:
     transaction.on_commit(bump_state)
 
 
+def replace(keys: list[str]) -> None:
+    """A change in this transaction: replace the tokens under ``keys`` now and again after
+    commit (between the two, another process may keep what it read under the first)."""
+    store.replace_tokens(keys)
+    transaction.on_commit(lambda: store.replace_tokens(keys))
+
+
 def version() -> str | None:
     """The configuration version; ``None`` when the cache is unreachable."""
-    return _token(VERSION_KEY)
+    return current_token(VERSION_KEY)
 
 
-def _token(key: str) -> str | None:
+def current_token(key: str) -> str | None:
     """A random token, new after every change and after the cache lost it: never reused.
 
     ``None`` when the cache is unreachable: nothing cached can then be trusted.
@@ -191,7 +198,7 @@ def _shared_or_built(
     found = store.get_many([STATE_KEY, key])
     token, entry = found.get(STATE_KEY), found.get(key)
     if token is None or entry is None or entry.token != token or not entry.holds_at(at):
-        token = token or _token(STATE_KEY)
+        token = token or current_token(STATE_KEY)
         entry = build(token)
         if token is not None:
             store.set(key, entry, timeout=_timeout(entry, at))

@@ -265,25 +265,21 @@ class HeartbeatAuthentication(SessionAuthentication):
 
     def authenticate(self, request):
         django_request = request._request
-        session = getattr(django_request, "session", None)
-        if session is None or not agent_sessions.untouched(django_request):
-            return super().authenticate(request)  # a middleware decided who the user is
-        user = agent_sessions.user_of(session)
+        user = agent_sessions.copy_for(django_request)
         if user is not None:
             self.enforce_csrf(request)
             return user, None
-        token = agent_sessions.generation(session)  # before Django reads the user
+        if not agent_sessions.usable(django_request):
+            return super().authenticate(request)  # a middleware decided who the user is
+        token = agent_sessions.generation(django_request.session)  # before Django reads the user
         found = super().authenticate(request)
         if found is not None:
-            agent_sessions.keep(session, found[0], token)
+            agent_sessions.keep(django_request.session, found[0], token)
         return found
 
     def copied(self, request: HttpRequest):
         """The agent's user for a Django request, from the copy with CSRF passed; else None."""
-        session = getattr(request, "session", None)
-        if session is None or not agent_sessions.untouched(request):
-            return None
-        user = agent_sessions.user_of(session)
+        user = agent_sessions.copy_for(request)
         if user is None:
             return None
         try:
